@@ -1,0 +1,47 @@
+// @strata/engine: the storage API every Strata engine implements, its
+// errors and argument checks, the in-memory engine, and the record framing
+// engines share for their logs.
+
+export type {
+  EngineLimits,
+  Entry,
+  ReadView,
+  ScanOptions,
+  Snapshot,
+  StorageEngine,
+  WriteOp,
+  WriteOptions,
+} from './storage-engine.js';
+export {
+  Closed,
+  Corruption,
+  EngineError,
+  InvalidArgument,
+  IoError,
+  isEngineError,
+  TableNotFound,
+  type EngineErrorCode,
+} from './errors.js';
+export { bytesEqual, compareBytes, prefixEnd, toHex } from './bytes.js';
+export {
+  checkKey,
+  checkKeys,
+  checkTable,
+  checkTableNames,
+  checkValue,
+  checkWriteBatch,
+  checkWriteOptions,
+  resolveScanRange,
+  type ScanRange,
+} from './validate.js';
+export { loadChecksum, type Checksum } from './checksum.js';
+export { ByteReader, ByteWriter, DecodeError } from './codec.js';
+export { encodeFrame } from './record-log/frame.js';
+export { scanFrames, type Frame, type FrameScan, type LogTail } from './record-log/scan.js';
+export { HEADER_SIZE as RECORD_HEADER_SIZE, MAX_PAYLOAD as RECORD_MAX_PAYLOAD } from './record-log/format.js';
+export {
+  DEFAULT_MEMORY_LIMITS,
+  MemoryEngine,
+  type MemoryEngineOptions,
+  type MemoryStorageOptions,
+} from './memory/memory-engine.js';
