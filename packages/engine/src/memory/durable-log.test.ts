@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AccountingFileSystem, FaultFileSystem, LockHeld, MemFileSystem, type FileSystem } from '@strata/vfs';
+import { AccountingFileSystem, FaultFileSystem, LockHeld, MemFileSystem } from '@strata/vfs';
+import { readWholeFile, writeWholeFile } from '@strata/vfs/testing';
 import { Corruption, isEngineError } from '../errors.js';
 import { b, collectStrings, s } from '../testing/index.js';
 import { MemoryEngine } from './memory-engine.js';
 
 const TABLES = ['default'];
-
-function readFile(fs: FileSystem, path: string): Uint8Array {
-  const f = fs.open(path);
-  try {
-    return f.read(0, f.size());
-  } finally {
-    f.close();
-  }
-}
-
-function writeFile(fs: FileSystem, path: string, data: Uint8Array): void {
-  const f = fs.create(path);
-  f.append(data);
-  f.close();
-}
 
 async function contents(engine: MemoryEngine): Promise<[string, string][]> {
   return collectStrings(engine.scan('default'));
@@ -36,7 +22,7 @@ async function threeBatchLog(): Promise<{ fs: MemFileSystem; data: Uint8Array; s
     await engine.write([{ type: 'put', table: 'default', key: b(k), value: b(`value-${k}`) }], { sync: true });
   }
   await engine.close();
-  return { fs, data: readFile(fs, '/db/mem-000001.log'), starts };
+  return { fs, data: readWholeFile(fs, '/db/mem-000001.log'), starts };
 }
 
 describe('MemoryEngine durable log', () => {
@@ -46,7 +32,7 @@ describe('MemoryEngine durable log', () => {
     for (let cut = lastStart; cut < data.length; cut++) {
       const fs = new MemFileSystem();
       fs.mkdir('/db');
-      writeFile(fs, '/db/mem-000001.log', data.subarray(0, cut));
+      writeWholeFile(fs, '/db/mem-000001.log', data.subarray(0, cut));
       const engine = await MemoryEngine.open({ tables: TABLES, storage: { fs, dir: '/db' } });
       assert.deepEqual(await contents(engine), [
         ['a', 'value-a'],
@@ -70,7 +56,7 @@ describe('MemoryEngine durable log', () => {
       fs.mkdir('/db');
       const bad = data.slice();
       bad[i] = (bad[i] as number) ^ 0x5a;
-      writeFile(fs, '/db/mem-000001.log', bad);
+      writeWholeFile(fs, '/db/mem-000001.log', bad);
       let engine: MemoryEngine;
       try {
         engine = await MemoryEngine.open({ tables: TABLES, storage: { fs, dir: '/db' } });
@@ -112,7 +98,7 @@ describe('MemoryEngine durable log', () => {
 
   it('an abandoned rewrite (a newer log without a complete checkpoint) is removed and the older log used', async () => {
     const { fs } = await threeBatchLog();
-    writeFile(fs, '/db/mem-000002.log', readFile(fs, '/db/mem-000001.log').subarray(0, 20));
+    writeWholeFile(fs, '/db/mem-000002.log', readWholeFile(fs, '/db/mem-000001.log').subarray(0, 20));
     const engine = await MemoryEngine.open({ tables: TABLES, storage: { fs, dir: '/db' } });
     assert.deepEqual((await contents(engine)).map(([k]) => k), ['a', 'b', 'c']);
     assert.deepEqual(fs.list('/db'), ['LOCK', 'mem-000001.log']);
@@ -126,7 +112,7 @@ describe('MemoryEngine durable log', () => {
     await engine.close();
     const [current] = fs.list('/db').filter((n) => n.endsWith('.log'));
     assert.ok(current !== undefined && current !== 'mem-000001.log');
-    writeFile(fs, '/db/mem-000001.log', new Uint8Array(100)); // a stale leftover
+    writeWholeFile(fs, '/db/mem-000001.log', new Uint8Array(100)); // a stale leftover
     const again = await MemoryEngine.open({ tables: TABLES, storage: { fs, dir: '/db', checkpointMinBytes: 256 } });
     assert.equal((await contents(again)).length, 40);
     assert.deepEqual(fs.list('/db').filter((n) => n.endsWith('.log')), [current]);

@@ -8,9 +8,8 @@ import { MemoryEngine } from '../memory/memory-engine.js';
 import type { StorageEngine, WriteOp } from '../storage-engine.js';
 import { checkCrashRecovery, checkEngineModel, harness, scenarios, SCENARIO_TABLES, type CrashEngineFactory, type EngineFactory } from './index.js';
 
-/** MemoryEngine with deleteRange ops dropped from every batch. */
-async function openBroken(tables: readonly string[]): Promise<StorageEngine> {
-  const inner = await MemoryEngine.open({ tables });
+/** `inner` with its write replaced. */
+function withWrite(inner: StorageEngine, write: StorageEngine['write']): StorageEngine {
   return {
     tables: inner.tables,
     limits: inner.limits,
@@ -19,8 +18,14 @@ async function openBroken(tables: readonly string[]): Promise<StorageEngine> {
     scan: (t, o) => inner.scan(t, o),
     snapshot: () => inner.snapshot(),
     close: () => inner.close(),
-    write: (ops: readonly WriteOp[], options) => inner.write(ops.filter((op) => op.type !== 'deleteRange'), options),
+    write,
   };
+}
+
+/** MemoryEngine with deleteRange ops dropped from every batch. */
+async function openBroken(tables: readonly string[]): Promise<StorageEngine> {
+  const inner = await MemoryEngine.open({ tables });
+  return withWrite(inner, (ops: readonly WriteOp[], options) => inner.write(ops.filter((op) => op.type !== 'deleteRange'), options));
 }
 
 const broken: EngineFactory = { name: 'broken', open: (tables) => harness(() => openBroken(tables), { persistent: false }) };
@@ -60,16 +65,7 @@ describe('the crash-recovery property can fail', () => {
       name: 'lying',
       open: async (fs, dir, tables) => {
         const inner = await MemoryEngine.open({ tables, storage: { fs, dir } });
-        return {
-          tables: inner.tables,
-          limits: inner.limits,
-          get: (t, k) => inner.get(t, k),
-          getMulti: (t, ks) => inner.getMulti(t, ks),
-          scan: (t, o) => inner.scan(t, o),
-          snapshot: () => inner.snapshot(),
-          write: (ops) => inner.write(ops, { sync: false }),
-          close: () => inner.close(),
-        };
+        return withWrite(inner, (ops) => inner.write(ops, { sync: false }));
       },
     };
     const details = await checkCrashRecovery(lying, { numRuns: 300, seed });

@@ -128,28 +128,12 @@ class AccountingFile implements File {
     return this.#inner.size();
   }
 
-  async sync(): Promise<void> {
-    const dirty = this.#dirty;
-    this.#dirty = 0;
-    try {
-      await this.#inner.sync();
-    } catch (err) {
-      this.#dirty += dirty;
-      throw err;
-    }
-    this.#synced(dirty);
+  sync(): Promise<void> {
+    return this.#flush(() => this.#inner.sync());
   }
 
-  async datasync(): Promise<void> {
-    const dirty = this.#dirty;
-    this.#dirty = 0;
-    try {
-      await this.#inner.datasync();
-    } catch (err) {
-      this.#dirty += dirty;
-      throw err;
-    }
-    this.#synced(dirty);
+  datasync(): Promise<void> {
+    return this.#flush(() => this.#inner.datasync());
   }
 
   close(): void {
@@ -162,8 +146,17 @@ class AccountingFile implements File {
     this.#stats.add(this.#category, 'writeBytes', n);
   }
 
-  #synced(bytes: number): void {
+  /** Counts a successful flush and the bytes it made durable; a failed one leaves them dirty. */
+  async #flush(flush: () => Promise<void>): Promise<void> {
+    const dirty = this.#dirty;
+    this.#dirty = 0;
+    try {
+      await flush();
+    } catch (err) {
+      this.#dirty += dirty;
+      throw err;
+    }
     this.#stats.add(this.#category, 'syncOps', 1);
-    this.#stats.add(this.#category, 'syncBytes', bytes);
+    this.#stats.add(this.#category, 'syncBytes', dirty);
   }
 }

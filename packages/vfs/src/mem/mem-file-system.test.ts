@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { describeFileSystem, testSeed } from '../testing/index.js';
+import { describeFileSystem, readWholeFile as readAll, testSeed } from '../testing/index.js';
 import { applyOps, type PendingFileOp } from './file-node.js';
 import { MemFileSystem } from './mem-file-system.js';
 
@@ -13,15 +13,6 @@ describeFileSystem('MemFileSystem', () => {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-function readAll(fs: MemFileSystem, path: string): Uint8Array {
-  const f = fs.open(path);
-  try {
-    return f.read(0, f.size());
-  } finally {
-    f.close();
-  }
-}
 
 // ---- File data: operations on one file whose name is already durable. ----
 
