@@ -36,7 +36,7 @@ export {
 } from './validate.js';
 export { loadChecksum, type Checksum } from './checksum.js';
 export { ByteReader, ByteWriter, DecodeError } from './codec.js';
-export { encodeFrame } from './record-log/frame.js';
+export { encodeFrame, sealFrame } from './record-log/frame.js';
 export { scanFrames, type Frame, type FrameScan, type LogTail } from './record-log/scan.js';
 export { HEADER_SIZE as RECORD_HEADER_SIZE, MAX_PAYLOAD as RECORD_MAX_PAYLOAD } from './record-log/format.js';
 export {

@@ -1,0 +1,1051 @@
+// LsmEngine: the LSM-tree StorageEngine. This file wires the parts together
+// and owns the concurrency; each part lives in its own folder (wal/,
+// memtable/, sstable/, version/, compaction/, iterator/).
+//
+// Write path: write() validates and encodes the batch at once, then queues
+// it. One group-commit leader at a time drains the queue: it makes room
+// (slowing or stopping writes when L0 is deep, switching to a new memtable
+// and WAL when the current one is full), stamps sequence numbers, appends
+// the whole group to the WAL in one call, fdatasyncs once if any batch asked
+// for sync, applies the group to the memtable and only then resolves it.
+// A resolved write is in the OS (survives kill -9); a synced one is on disk.
+// A failed WAL append or sync, or a failed flush, compaction or manifest
+// write, puts the engine in fail-stop: later writes are refused with that
+// error until it is reopened.
+//
+// Background: a flush loop writes immutable memtables to L0, and a
+// compaction loop runs one picked compaction at a time; both run in time
+// slices on the event loop. Every version change goes through the manifest.
+//
+// Reads are synchronous against the memtables and the current version; a
+// scan pins its version and registers its sequence number like a snapshot.
+
+import {
+  checkKey,
+  checkKeys,
+  checkTable,
+  checkTableNames,
+  checkWriteBatch,
+  checkWriteOptions,
+  Closed,
+  Corruption,
+  EngineError,
+  RECORD_HEADER_SIZE,
+  InvalidArgument,
+  IoError,
+  loadChecksum,
+  resolveScanRange,
+  type Checksum,
+  type EngineLimits,
+  type Entry,
+  type ScanOptions,
+  type Snapshot,
+  type StorageEngine,
+  type WriteOp,
+  type WriteOptions,
+} from '@strata/engine';
+import type { File, FileLock, FileSystem } from '@strata/vfs';
+import { posix } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import { runCompaction, runFlush, type CompactionSpec, type JobDeps } from '../compaction/compaction-job.js';
+import { isBottommost, leveledScores, pickLeveled } from '../compaction/leveled-picker.js';
+import { pickTiered, sortedRuns, tieredScore } from '../compaction/tiered-picker.js';
+import { Yielder } from '../compaction/yielder.js';
+import type { InternalIterator } from '../iterator/internal-iterator.js';
+import { LevelIterator } from '../iterator/level-iterator.js';
+import { MergingIterator } from '../iterator/merging-iterator.js';
+import { Kind, MAX_TABLE_ID, tableKey, tablePrefix, type SeqNum } from '../keys/internal-key.js';
+import { Memtable } from '../memtable/memtable.js';
+import { FragmentIndex } from '../range-del/fragment-index.js';
+import type { RangeTombstone } from '../range-del/tombstone.js';
+import { BlockCache } from '../sstable/block-cache.js';
+import { newReadCounters, type ReadCounters } from '../stats/read-stats.js';
+import { TableCache, type TableHandle } from '../table-cache/table-cache.js';
+import { unionRange, type FileMeta, type KeyRange } from '../version/file-meta.js';
+import { LOCK, parseName, walName, type FileNum } from '../version/filenames.js';
+import { io, ioAsync, VersionSet } from '../version/version-set.js';
+import { decodeBatch, encodeBatch, OpType, sealBatch, type EncodedBatch, type OpInput } from '../wal/batch.js';
+import { readWal } from '../wal/wal-reader.js';
+import { DbIterator } from './db-iterator.js';
+import { resolveOptions, type LsmOptions, type ResolvedOptions } from './options.js';
+import { deriveStats, formatStats, newWriteCounters, type LevelStats, type LsmStats, type WriteCounters } from './stats.js';
+
+interface Pending {
+  readonly batch: EncodedBatch;
+  readonly sync: boolean;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Thrown inside background jobs when the engine is closing; never escapes. */
+class Aborted extends Error {}
+
+function asEngineError(err: unknown, what: string): EngineError {
+  if (err instanceof EngineError) return err;
+  return new IoError(`${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+}
+
+export class LsmEngine implements StorageEngine {
+  readonly tables: readonly string[];
+  readonly limits: EngineLimits;
+  readonly #fs: FileSystem;
+  readonly #dir: string;
+  readonly #opts: ResolvedOptions;
+  readonly #checksum: Checksum;
+  readonly #lock: FileLock;
+  readonly #versions: VersionSet;
+  readonly #tableIds: Map<string, number>;
+  readonly #blockCache: BlockCache;
+  readonly #tableCache: TableCache;
+  readonly #readCounters: ReadCounters;
+  readonly #counters: WriteCounters = newWriteCounters();
+
+  /** Invariant: every batch with seq <= #lastSeq is fully applied to a memtable or an SSTable. */
+  #lastSeq: number;
+  #mem: Memtable;
+  /** Immutable memtables awaiting flush, newest first. */
+  #imms: Memtable[] = [];
+  #wal: File;
+  /** Live snapshots and scans: read sequence number -> count. */
+  readonly #snapshots = new Map<number, number>();
+  /** File numbers of outputs being written by running jobs. */
+  readonly #pendingOutputs = new Set<number>();
+
+  #queue: Pending[] = [];
+  #leading = false;
+  #leader: Promise<void> = Promise.resolve();
+  /** Slowdown debt in ms not yet slept. */
+  #delayDebtMs = 0;
+
+  #closed = false;
+  #closing = false;
+  #failed: EngineError | undefined;
+  #flushing: Promise<void> | undefined;
+  #compacting: Promise<void> | undefined;
+  /** Resolvers waiting for any background progress. */
+  #waiters: (() => void)[] = [];
+
+  private constructor(init: {
+    tables: readonly string[];
+    fs: FileSystem;
+    dir: string;
+    opts: ResolvedOptions;
+    checksum: Checksum;
+    lock: FileLock;
+    versions: VersionSet;
+    blockCache: BlockCache;
+    tableCache: TableCache;
+    readCounters: ReadCounters;
+    lastSeq: number;
+    wal: File;
+    walNumber: number;
+  }) {
+    this.tables = Object.freeze([...init.tables]);
+    this.limits = init.opts.limits;
+    this.#fs = init.fs;
+    this.#dir = init.dir;
+    this.#opts = init.opts;
+    this.#checksum = init.checksum;
+    this.#lock = init.lock;
+    this.#versions = init.versions;
+    this.#tableIds = new Map(init.tables.map((t) => [t, init.versions.tables.get(t) as number]));
+    this.#blockCache = init.blockCache;
+    this.#tableCache = init.tableCache;
+    this.#readCounters = init.readCounters;
+    this.#lastSeq = init.lastSeq;
+    this.#wal = init.wal;
+    this.#mem = new Memtable(init.walNumber);
+    this.#versions.onObsolete = () => this.#deleteObsoleteFiles();
+  }
+
+  // ---------------------------------------------------------------- open
+
+  /** Opens (or creates) the database in `options.dir`, recovering it from its manifest and WALs. */
+  static async open(options: LsmOptions): Promise<LsmEngine> {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgument('LsmEngine.open needs an options object');
+    const tables = checkTableNames(options.tables);
+    const opts = resolveOptions(options);
+    const { fs, dir } = options;
+    if (typeof dir !== 'string' || dir === '') throw new InvalidArgument('option dir must be a path');
+    if (typeof fs !== 'object' || fs === null) throw new InvalidArgument('option fs must be a FileSystem');
+    const checksum = await loadChecksum();
+    if (!fs.exists(dir)) {
+      io(`creating ${dir}`, () => fs.mkdir(dir, { recursive: true }));
+      await ioAsync(`syncing ${posix.dirname(dir)}`, () => fs.syncDir(posix.dirname(dir)));
+    }
+    const lock = io(`locking ${dir}`, () => fs.lock(posix.join(dir, LOCK)));
+    let versions: VersionSet | undefined;
+    let tableCache: TableCache | undefined;
+    try {
+      versions = VersionSet.recover(fs, dir, checksum, { numLevels: opts.numLevels, manifestMaxBytes: opts.manifestMaxBytes });
+      try {
+        versions.registerTables(tables);
+      } catch (err) {
+        throw new InvalidArgument(err instanceof Error ? err.message : String(err));
+      }
+      const readCounters = newReadCounters();
+      const blockCache = new BlockCache(opts.blockCacheBytes);
+      tableCache = new TableCache(fs, dir, opts.maxOpenFiles, { checksum, blockCache, counters: readCounters });
+      const lastSeq = await LsmEngine.#recoverWals(fs, dir, checksum, opts, versions, tableCache);
+      // A fresh WAL, then a fresh manifest naming it: older WALs are now redundant.
+      const walNumber = versions.newFileNumber();
+      const walPath = posix.join(dir, walName(walNumber));
+      const wal = io(`creating ${walPath}`, () => fs.create(walPath));
+      try {
+        await versions.writeSnapshot(walNumber, lastSeq);
+      } catch (err) {
+        wal.close();
+        throw err;
+      }
+      const engine = new LsmEngine({
+        tables,
+        fs,
+        dir,
+        opts,
+        checksum,
+        lock,
+        versions,
+        blockCache,
+        tableCache,
+        readCounters,
+        lastSeq,
+        wal,
+        walNumber,
+      });
+      engine.#deleteObsoleteFiles();
+      engine.#scheduleBackground();
+      return engine;
+    } catch (err) {
+      tableCache?.close();
+      versions?.close();
+      lock.release();
+      throw err;
+    }
+  }
+
+  /** Replays WALs at or above the manifest's log number into memtables and flushes them to L0. Returns the last sequence number. */
+  static async #recoverWals(
+    fs: FileSystem,
+    dir: string,
+    checksum: Checksum,
+    opts: ResolvedOptions,
+    versions: VersionSet,
+    tableCache: TableCache,
+  ): Promise<number> {
+    const wals = io(`listing ${dir}`, () => fs.list(dir))
+      .map(parseName)
+      .filter((p): p is { type: 'wal'; number: FileNum } => p.type === 'wal' && p.number >= versions.logNumber)
+      .map((p) => p.number)
+      .sort((a, b) => a - b);
+    let lastSeq = versions.lastSeq;
+    let mem = new Memtable(0);
+    const knownIds = new Set(versions.tables.values());
+    const flush = async (): Promise<void> => {
+      if (mem.empty) return;
+      const deps: JobDeps = {
+        output: {
+          fs,
+          dir,
+          checksum,
+          table: tableOptions(opts),
+          targetFileSize: Infinity,
+          newFileNumber: () => versions.newFileNumber(),
+        },
+        tableCache,
+        snapshots: [],
+        yielder: new Yielder(opts.backgroundSliceMs),
+      };
+      const result = await runFlush(mem, deps);
+      await versions.logAndApply({ added: result.outputs.map((meta) => ({ level: 0, meta })), lastSeq });
+      mem = new Memtable(0);
+    };
+    let tornAt: string | undefined;
+    for (const number of wals) {
+      const path = posix.join(dir, walName(number));
+      const contents = readWal(fs, path, checksum);
+      if (tornAt !== undefined && contents.records.length > 0) {
+        throw new Corruption(tornAt, 0, `WAL ends in a torn record but the later WAL ${walName(number)} holds records`);
+      }
+      for (const rec of contents.records) {
+        if (rec.seq <= lastSeq) continue; // Already in an SSTable (a crash between flush and WAL removal).
+        let seq = rec.seq;
+        for (const op of rec.ops) {
+          if (!knownIds.has(op.tableId)) throw new Corruption(path, 0, `WAL record names unknown table id ${op.tableId}`);
+          applyOp(mem, seq, op.type, tableKey(op.tableId, op.key), op.type === OpType.DeleteRange ? tableKey(op.tableId, op.value) : op.value);
+          seq++;
+        }
+        lastSeq = Math.max(lastSeq, seq - 1);
+        if (mem.bytes >= opts.writeBufferSize) await flush();
+      }
+      if (contents.torn) tornAt = path;
+    }
+    await flush();
+    return lastSeq;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** get() without the promise: reads are synchronous (page cache and block cache). */
+  getSync(table: string, key: Uint8Array): Uint8Array | undefined {
+    this.#checkOpen();
+    const id = this.#tableId(table);
+    return this.#get(tableKey(id, checkKey(key, this.limits)), this.#lastSeq);
+  }
+
+  async get(table: string, key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.getSync(table, key);
+  }
+
+  async getMulti(table: string, keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    this.#checkOpen();
+    const id = this.#tableId(table);
+    const seq = this.#lastSeq;
+    return checkKeys(keys, this.limits).map((k) => this.#get(tableKey(id, k), seq));
+  }
+
+  scan(table: string, options?: ScanOptions): AsyncIterableIterator<Entry> {
+    this.#checkOpen();
+    return this.#scan(table, options, this.#lastSeq, () => this.#checkOpen());
+  }
+
+  snapshot(): Snapshot {
+    this.#checkOpen();
+    const seq = this.#lastSeq;
+    this.#addSnapshot(seq);
+    let released = false;
+    const check = (): void => {
+      if (released) throw new Closed('snapshot is released');
+      this.#checkOpen();
+    };
+    return {
+      get: async (table, key) => {
+        check();
+        return this.#get(tableKey(this.#tableId(table), checkKey(key, this.limits)), seq);
+      },
+      getMulti: async (table, keys) => {
+        check();
+        const id = this.#tableId(table);
+        return checkKeys(keys, this.limits).map((k) => this.#get(tableKey(id, k), seq));
+      },
+      scan: (table, options) => {
+        check();
+        return this.#scan(table, options, seq, check);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#removeSnapshot(seq);
+      },
+    };
+  }
+
+  #get(tkey: Uint8Array, readSeq: number): Uint8Array | undefined {
+    this.#counters.gets++;
+    try {
+      let maxTomb = 0;
+      for (const m of this.#memtables()) {
+        const idx = m.tombstoneIndex();
+        if (!idx.empty) {
+          const t = idx.maxCovering(tkey, readSeq);
+          if (t > maxTomb) maxTomb = t;
+        }
+        const e = m.get(tkey, readSeq);
+        if (e !== undefined) return e.seq < maxTomb || e.kind !== Kind.Put ? undefined : e.value.slice();
+      }
+      const v = this.#versions.current;
+      for (const f of v.l0Containing(tkey)) {
+        const r = this.#probe(f, tkey, readSeq, maxTomb);
+        if (r !== undefined) return r.value;
+        maxTomb = Math.max(maxTomb, this.#lastTomb);
+      }
+      for (let level = 1; level < v.numLevels; level++) {
+        const i = v.findFile(level, tkey);
+        if (i < 0) continue;
+        const r = this.#probe(v.files(level)[i] as FileMeta, tkey, readSeq, maxTomb);
+        if (r !== undefined) return r.value;
+        maxTomb = Math.max(maxTomb, this.#lastTomb);
+      }
+      return undefined;
+    } catch (err) {
+      throw asEngineError(err, 'reading');
+    }
+  }
+
+  /** Covering tombstone seq found by the last #probe. */
+  #lastTomb = 0;
+
+  /** Looks `tkey` up in one table: a result if the table decides it, undefined to go on (with #lastTomb set). */
+  #probe(f: FileMeta, tkey: Uint8Array, readSeq: number, maxTomb: number): { value: Uint8Array | undefined } | undefined {
+    const h = this.#tableCache.acquire(f);
+    try {
+      let tomb = maxTomb;
+      if (f.rangeDels > 0) tomb = Math.max(tomb, h.tombstones.maxCovering(tkey, readSeq));
+      this.#lastTomb = tomb;
+      const e = h.reader.get(tkey, readSeq as SeqNum);
+      if (e === undefined) return undefined;
+      return { value: e.seq < tomb || e.kind !== Kind.Put ? undefined : e.value.slice() };
+    } finally {
+      h.release();
+    }
+  }
+
+  #memtables(): Memtable[] {
+    return [this.#mem, ...this.#imms];
+  }
+
+  #scan(table: string, options: ScanOptions | undefined, readSeq: number, check: () => void): AsyncIterableIterator<Entry> {
+    const id = this.#tableId(table);
+    const range = resolveScanRange(options, this.limits);
+    const prefix = tablePrefix(id);
+    const lower = range.lower === undefined ? prefix : tableKey(id, range.lower);
+    const upper = range.upper !== undefined ? tableKey(id, range.upper) : id < MAX_TABLE_ID ? tablePrefix(id + 1) : undefined;
+    let remaining = range.limit;
+    if (range.empty) {
+      return (async function* empty(): AsyncGenerator<Entry> {})();
+    }
+    // Pin what the scan reads: its seq (against GC), its version (against file deletion), its tables.
+    this.#addSnapshot(readSeq);
+    const version = this.#versions.current;
+    this.#versions.ref(version);
+    const handles: TableHandle[] = [];
+    const levelIters: LevelIterator[] = [];
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      for (const it of levelIters) it.close();
+      for (const h of handles) h.release();
+      this.#versions.unref(version);
+      this.#removeSnapshot(readSeq);
+    };
+    let cursor: DbIterator;
+    try {
+      const scanRange: KeyRange = upper === undefined ? { smallest: lower, largest: new Uint8Array([0xff, 0xff, 0xff]), largestExclusive: false } : { smallest: lower, largest: upper, largestExclusive: true };
+      const children: InternalIterator[] = [];
+      const tombs: RangeTombstone[] = [];
+      for (const m of this.#memtables()) {
+        children.push(m.iterator());
+        tombs.push(...m.tombstoneIndex().visible(lower, upper, readSeq));
+      }
+      for (const f of version.overlapping(0, scanRange)) {
+        const h = this.#tableCache.acquire(f);
+        handles.push(h);
+        children.push(h.reader.iterator());
+        if (f.rangeDels > 0) tombs.push(...h.tombstones.visible(lower, upper, readSeq));
+      }
+      for (let level = 1; level < version.numLevels; level++) {
+        const files = version.overlapping(level, scanRange);
+        if (files.length === 0) continue;
+        const it = new LevelIterator(files, this.#tableCache);
+        levelIters.push(it);
+        children.push(it);
+        for (const f of files) {
+          if (f.rangeDels === 0) continue;
+          const h = this.#tableCache.acquire(f);
+          try {
+            tombs.push(...h.tombstones.visible(lower, upper, readSeq));
+          } finally {
+            h.release();
+          }
+        }
+      }
+      cursor = new DbIterator(new MergingIterator(children), { readSeq, tombstones: new FragmentIndex(tombs), lower, upper, reverse: range.reverse });
+    } catch (err) {
+      release();
+      throw asEngineError(err, 'opening a scan');
+    }
+    const iterator: AsyncIterableIterator<Entry> = {
+      next: async (): Promise<IteratorResult<Entry>> => {
+        if (released) return { done: true, value: undefined };
+        try {
+          check();
+          if (remaining <= 0) {
+            release();
+            return { done: true, value: undefined };
+          }
+          const e = cursor.next();
+          if (e === undefined) {
+            release();
+            return { done: true, value: undefined };
+          }
+          remaining--;
+          return { done: false, value: e };
+        } catch (err) {
+          release();
+          throw asEngineError(err, 'scanning');
+        }
+      },
+      return: async (): Promise<IteratorResult<Entry>> => {
+        release();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  #addSnapshot(seq: number): void {
+    this.#snapshots.set(seq, (this.#snapshots.get(seq) ?? 0) + 1);
+  }
+
+  #removeSnapshot(seq: number): void {
+    const n = (this.#snapshots.get(seq) ?? 0) - 1;
+    if (n <= 0) this.#snapshots.delete(seq);
+    else this.#snapshots.set(seq, n);
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  async write(ops: readonly WriteOp[], options?: WriteOptions): Promise<void> {
+    this.#checkOpen();
+    const { sync } = checkWriteOptions(options);
+    checkWriteBatch(ops, this.#tableIds, this.limits);
+    if (this.#failed !== undefined) throw this.#failed;
+    const inputs: OpInput[] = new Array<OpInput>(ops.length);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as WriteOp;
+      const tableId = this.#tableIds.get(op.table) as number;
+      switch (op.type) {
+        case 'put':
+          inputs[i] = { type: OpType.Put, tableId, key: op.key, value: op.value };
+          break;
+        case 'delete':
+          inputs[i] = { type: OpType.Delete, tableId, key: op.key, value: EMPTY };
+          break;
+        case 'deleteRange':
+          inputs[i] = { type: OpType.DeleteRange, tableId, key: op.start, value: op.end };
+          break;
+      }
+    }
+    const batch = encodeBatch(inputs);
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ batch, sync, resolve, reject });
+      if (!this.#leading) {
+        this.#leading = true;
+        this.#leader = this.#lead();
+      }
+    });
+  }
+
+  async #lead(): Promise<void> {
+    try {
+      // Let writes issued in the same tick join the first group.
+      await Promise.resolve();
+      while (this.#queue.length > 0) {
+        if (this.#failed !== undefined) {
+          this.#rejectAll(this.#failed);
+          break;
+        }
+        try {
+          await this.#makeRoomForWrite();
+        } catch (err) {
+          this.#rejectAll(asEngineError(err, 'making room for a write'));
+          continue;
+        }
+        const group = this.#queue;
+        this.#queue = [];
+        await this.#commit(group);
+      }
+    } finally {
+      this.#leading = false;
+    }
+  }
+
+  async #commit(group: Pending[]): Promise<void> {
+    let seq = this.#lastSeq + 1;
+    let bytes = 0;
+    let sync = false;
+    const frames: Uint8Array[] = [];
+    for (const p of group) {
+      sync ||= p.sync;
+      if (p.batch.count === 0) continue;
+      sealBatch(p.batch, seq, this.#checksum);
+      seq += p.batch.count;
+      frames.push(p.batch.frame);
+      bytes += p.batch.frame.length;
+    }
+    try {
+      if (frames.length > 0) {
+        const data = frames.length === 1 ? (frames[0] as Uint8Array) : concat(frames, bytes);
+        const wal = this.#wal;
+        io(`appending to ${wal.path}`, () => wal.append(data));
+        this.#counters.walBytes += bytes;
+      }
+      if (sync) {
+        const wal = this.#wal;
+        await ioAsync(`syncing ${wal.path}`, () => wal.datasync());
+        this.#counters.walSyncs++;
+      }
+    } catch (err) {
+      const e = asEngineError(err, 'writing the WAL');
+      this.#failStop(e);
+      for (const p of group) p.reject(e);
+      return;
+    }
+    // Apply in order; the group becomes visible at once when #lastSeq moves.
+    let s = this.#lastSeq + 1;
+    for (const p of group) {
+      if (p.batch.count === 0) continue;
+      s = applyFrame(this.#mem, p.batch, s);
+      this.#counters.userBytes += p.batch.userBytes;
+      this.#counters.ops += p.batch.count;
+    }
+    this.#counters.batches += group.length;
+    this.#counters.groups++;
+    this.#lastSeq = seq - 1;
+    for (const p of group) p.resolve();
+  }
+
+  #rejectAll(err: unknown): void {
+    const q = this.#queue;
+    this.#queue = [];
+    for (const p of q) p.reject(err);
+  }
+
+  /** Number of L0 files (leveled) or sorted runs (tiered): what the slowdown and stop triggers count. */
+  #l0Pressure(): number {
+    const v = this.#versions.current;
+    return this.#opts.compaction.style === 'tiered' ? sortedRuns(v).length : v.files(0).length;
+  }
+
+  async #makeRoomForWrite(): Promise<void> {
+    let delayed = false;
+    for (;;) {
+      if (this.#failed !== undefined) throw this.#failed;
+      if (this.#closed) throw new Closed();
+      const l0 = this.#l0Pressure();
+      const o = this.#opts;
+      if (!delayed && l0 >= o.l0SlowdownTrigger && l0 < o.l0StopTrigger) {
+        // Gradual slowdown: the allowed rate falls linearly to near zero at the stop trigger.
+        delayed = true;
+        let bytes = 0;
+        for (const p of this.#queue) bytes += p.batch.frame.length;
+        const rate = (o.delayedWriteRate * (o.l0StopTrigger - l0)) / (o.l0StopTrigger - o.l0SlowdownTrigger + 1);
+        this.#delayDebtMs += (1000 * bytes) / Math.max(1, rate);
+        this.#counters.slowdowns++;
+        if (this.#delayDebtMs >= 1) {
+          const ms = Math.floor(this.#delayDebtMs);
+          this.#delayDebtMs -= ms;
+          const t0 = performance.now();
+          await sleep(ms);
+          this.#counters.stallMicros += Math.round((performance.now() - t0) * 1000);
+        }
+        continue;
+      }
+      if (this.#mem.bytes < o.writeBufferSize) return;
+      if (this.#imms.length >= o.maxImmutableMemtables || l0 >= o.l0StopTrigger) {
+        this.#counters.stops++;
+        const t0 = performance.now();
+        this.#scheduleBackground();
+        await this.#backgroundProgress();
+        this.#counters.stallMicros += Math.round((performance.now() - t0) * 1000);
+        continue;
+      }
+      await this.#switchMemtable();
+    }
+  }
+
+  /** Seals the memtable and starts a new one with a new WAL. Only the leader (or close/flush with the leader idle) calls it. */
+  async #switchMemtable(): Promise<void> {
+    try {
+      await this.#switchMemtableOrThrow();
+    } catch (err) {
+      // A failed WAL sync leaves the WAL's tail unknown; a half-made switch is no better.
+      const e = asEngineError(err, 'switching the memtable');
+      this.#failStop(e);
+      throw e;
+    }
+  }
+
+  async #switchMemtableOrThrow(): Promise<void> {
+    const old = this.#wal;
+    // Everything in older WALs must be durable before a sync of the new one can promise more.
+    await ioAsync(`syncing ${old.path}`, () => old.datasync());
+    const number = this.#versions.newFileNumber();
+    const path = posix.join(this.#dir, walName(number));
+    const wal = io(`creating ${path}`, () => this.#fs.create(path));
+    try {
+      await ioAsync(`syncing ${this.#dir}`, () => this.#fs.syncDir(this.#dir));
+    } catch (err) {
+      wal.close();
+      throw err;
+    }
+    this.#wal = wal;
+    old.close();
+    this.#imms.unshift(this.#mem);
+    this.#mem = new Memtable(number);
+    this.#scheduleBackground();
+  }
+
+  // ---------------------------------------------------------------- background
+
+  #failStop(err: EngineError): void {
+    this.#failed ??= err;
+    this.#notify();
+  }
+
+  #notify(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const r of w) r();
+  }
+
+  #backgroundProgress(): Promise<void> {
+    if (this.#flushing === undefined && this.#compacting === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #scheduleBackground(): void {
+    if (this.#closing || this.#failed !== undefined) return;
+    if (this.#flushing === undefined && this.#imms.length > 0) {
+      this.#flushing = this.#flushLoop().finally(() => {
+        this.#flushing = undefined;
+        this.#notify();
+        this.#scheduleBackground();
+      });
+    }
+    if (this.#compacting === undefined && !this.#opts.disableAutoCompactions && this.#pick() !== undefined) {
+      this.#compacting = this.#compactionLoop().finally(() => {
+        this.#compacting = undefined;
+        this.#notify();
+        this.#scheduleBackground();
+      });
+    }
+  }
+
+  async #flushLoop(): Promise<void> {
+    await Promise.resolve();
+    while (!this.#closing && this.#failed === undefined && this.#imms.length > 0) {
+      try {
+        await this.#flushOldest();
+      } catch (err) {
+        if (err instanceof Aborted) return;
+        this.#failStop(asEngineError(err, 'flushing'));
+        return;
+      }
+      this.#notify();
+      if (this.#compacting === undefined) this.#scheduleBackground();
+    }
+  }
+
+  async #flushOldest(): Promise<void> {
+    const imm = this.#imms[this.#imms.length - 1] as Memtable;
+    const newer = this.#imms[this.#imms.length - 2] ?? this.#mem;
+    const outputs: number[] = [];
+    try {
+      const result = await runFlush(imm, this.#jobDeps(Infinity, outputs));
+      if (this.#closing) throw new Aborted();
+      await this.#versions.logAndApply({
+        added: result.outputs.map((meta) => ({ level: 0, meta })),
+        logNumber: newer.walNumber,
+        lastSeq: imm.largestSeq,
+      });
+      this.#counters.flushes++;
+      this.#counters.flushBytes += result.bytesWritten;
+    } finally {
+      for (const n of outputs) this.#pendingOutputs.delete(n);
+    }
+    this.#imms.pop();
+    this.#deleteObsoleteFiles();
+  }
+
+  #pick(): CompactionSpec | undefined {
+    const v = this.#versions.current;
+    const c = this.#opts.compaction;
+    return c.style === 'leveled' ? pickLeveled(v, c, this.#opts) : pickTiered(v, c, this.#opts);
+  }
+
+  async #compactionLoop(): Promise<void> {
+    await Promise.resolve();
+    for (;;) {
+      if (this.#closing || this.#failed !== undefined || this.#opts.disableAutoCompactions) return;
+      const spec = this.#pick();
+      if (spec === undefined) return;
+      try {
+        await this.#runCompaction(spec);
+      } catch (err) {
+        if (err instanceof Aborted) return;
+        this.#failStop(asEngineError(err, 'compacting'));
+        return;
+      }
+      this.#notify();
+    }
+  }
+
+  async #runCompaction(spec: CompactionSpec): Promise<void> {
+    const deleted = spec.inputs.flatMap(({ level, files }) => files.map((f) => ({ level, fileNum: f.fileNum })));
+    if (spec.trivialMove) {
+      const f = (spec.inputs[0] as { files: readonly FileMeta[] }).files[0] as FileMeta;
+      await this.#versions.logAndApply({ deleted, added: [{ level: spec.outputLevel, meta: f }] });
+      this.#counters.trivialMoves++;
+      return;
+    }
+    const outputs: number[] = [];
+    try {
+      const target = spec.outputLevel === 0 ? Infinity : this.#opts.targetFileSize;
+      const result = await runCompaction(spec, this.#jobDeps(target, outputs));
+      if (this.#closing) throw new Aborted();
+      await this.#versions.logAndApply({ deleted, added: result.outputs.map((meta) => ({ level: spec.outputLevel, meta })) });
+      this.#counters.compactions++;
+      this.#counters.compactionBytesRead += result.bytesRead;
+      this.#counters.compactionBytesWritten += result.bytesWritten;
+    } finally {
+      for (const n of outputs) this.#pendingOutputs.delete(n);
+    }
+    this.#deleteObsoleteFiles();
+  }
+
+  #jobDeps(targetFileSize: number, outputs: number[]): JobDeps {
+    const yielder = new Yielder(this.#opts.backgroundSliceMs);
+    const closing = (): boolean => this.#closing;
+    return {
+      output: {
+        fs: this.#fs,
+        dir: this.#dir,
+        checksum: this.#checksum,
+        table: tableOptions(this.#opts),
+        targetFileSize,
+        newFileNumber: () => {
+          if (closing()) throw new Aborted();
+          const n = this.#versions.newFileNumber();
+          this.#pendingOutputs.add(n);
+          outputs.push(n);
+          return n;
+        },
+      },
+      tableCache: this.#tableCache,
+      snapshots: [...this.#snapshots.keys()],
+      yielder: {
+        due: () => yielder.due(),
+        yield: async () => {
+          await yielder.yield();
+          if (closing()) throw new Aborted();
+        },
+      } as Yielder,
+    };
+  }
+
+  /** Removes SSTables no live version lists and WALs below the log horizon. */
+  #deleteObsoleteFiles(): void {
+    if (this.#closed && !this.#closing) return;
+    let names: string[];
+    try {
+      names = this.#fs.list(this.#dir);
+    } catch {
+      return;
+    }
+    const live = this.#versions.liveFiles();
+    const liveWals = new Set([this.#mem?.walNumber, ...this.#imms.map((m) => m.walNumber)]);
+    for (const name of names) {
+      const p = parseName(name);
+      let remove = false;
+      if (p.type === 'sst') remove = !live.has(p.number) && !this.#pendingOutputs.has(p.number);
+      else if (p.type === 'wal') remove = p.number < this.#versions.logNumber && !liveWals.has(p.number);
+      else if (p.type === 'manifest') remove = p.number !== this.#versions.manifestNumber;
+      else if (p.type === 'temp') remove = true;
+      if (!remove) continue;
+      if (p.type === 'sst') this.#tableCache.evict(p.number);
+      try {
+        this.#fs.remove(posix.join(this.#dir, name));
+      } catch {
+        // Left for the next pass; a leftover file is harmless.
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  /** Flushes the memtable (if it holds anything) and waits until no immutable memtable is left. */
+  async flush(): Promise<void> {
+    this.#checkOpen();
+    await this.#whileLeaderIdle(async () => {
+      if (!this.#mem.empty) await this.#switchMemtable();
+    });
+    while (this.#imms.length > 0) {
+      if (this.#failed !== undefined) throw this.#failed;
+      this.#scheduleBackground();
+      await this.#backgroundProgress();
+    }
+    if (this.#failed !== undefined) throw this.#failed;
+  }
+
+  /** Waits until background work is idle: nothing to flush and nothing the picker wants to compact. */
+  async waitForCompactions(): Promise<void> {
+    this.#checkOpen();
+    for (;;) {
+      if (this.#failed !== undefined) throw this.#failed;
+      this.#scheduleBackground();
+      if (this.#flushing === undefined && this.#compacting === undefined) return;
+      await this.#backgroundProgress();
+    }
+  }
+
+  /** Flushes, then merges every file into the deepest level, dropping all garbage no snapshot needs. */
+  async compactAll(): Promise<void> {
+    await this.flush();
+    // Wait for any running compaction, then run ours with auto-compaction held off.
+    while (this.#compacting !== undefined) await this.#compacting;
+    this.#checkOpen();
+    if (this.#failed !== undefined) throw this.#failed;
+    const v = this.#versions.current;
+    const inputs = v.levels.map((files, level) => ({ level, files })).filter((i) => i.files.length > 0);
+    if (inputs.length === 0) return;
+    const outputLevel = v.numLevels - 1;
+    const all = unionRange(inputs.flatMap((i) => i.files));
+    const spec: CompactionSpec = { reason: 'manual', inputs, outputLevel, bottommost: isBottommost(v, outputLevel, all), trivialMove: false };
+    const run = this.#runCompaction(spec);
+    this.#compacting = run.finally(() => {
+      this.#compacting = undefined;
+      this.#notify();
+    });
+    try {
+      await run;
+    } catch (err) {
+      if (err instanceof Aborted) throw new Closed();
+      const e = asEngineError(err, 'compacting');
+      this.#failStop(e);
+      throw e;
+    }
+    this.#scheduleBackground();
+  }
+
+  /** Runs `fn` when no write group is being committed, holding new groups off until it finishes. */
+  async #whileLeaderIdle(fn: () => Promise<void>): Promise<void> {
+    while (this.#leading) await this.#leader;
+    this.#leading = true;
+    try {
+      await fn();
+    } finally {
+      this.#leading = false;
+      if (this.#queue.length > 0) {
+        this.#leading = true;
+        this.#leader = this.#lead();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- stats
+
+  stats(): LsmStats {
+    const v = this.#versions.current;
+    const c = this.#opts.compaction;
+    const scores = c.style === 'leveled' ? leveledScores(v, c, this.#opts) : [];
+    const levels: LevelStats[] = v.levels.map((files, level) => ({
+      level,
+      files: files.length,
+      bytes: v.levelBytes(level),
+      score: c.style === 'leveled' ? (scores.find((s) => s.level === level)?.score ?? 0) : level === 0 ? tieredScore(v, this.#opts) : 0,
+    }));
+    const bc = this.#blockCache.stats();
+    return deriveStats({
+      style: c.style,
+      levels,
+      sortedRuns: sortedRuns(v).length,
+      memtableBytes: this.#mem.bytes + this.#imms.reduce((n, m) => n + m.bytes, 0),
+      immutableMemtables: this.#imms.length,
+      lastSeq: this.#lastSeq,
+      writes: { ...this.#counters },
+      reads: { ...this.#readCounters },
+      blockCache: {
+        hits: bc.hits,
+        misses: bc.misses,
+        hitRatio: bc.hits + bc.misses === 0 ? 0 : bc.hits / (bc.hits + bc.misses),
+        bytes: bc.bytes,
+        capacity: this.#opts.blockCacheBytes,
+      },
+      openTables: this.#tableCache.size,
+    });
+  }
+
+  /** stats() as a printable report. */
+  statsReport(): string {
+    return formatStats(this.stats());
+  }
+
+  /** The current version's files per level (for tests and tools). */
+  levelFiles(): readonly (readonly FileMeta[])[] {
+    return this.#versions.current.levels;
+  }
+
+  // ---------------------------------------------------------------- close
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Writes already queued still commit; then make them durable.
+    while (this.#leading) await this.#leader;
+    let error: unknown;
+    if (this.#failed === undefined) {
+      try {
+        const wal = this.#wal;
+        await ioAsync(`syncing ${wal.path}`, () => wal.datasync());
+      } catch (err) {
+        error = err;
+      }
+    }
+    this.#closing = true;
+    await Promise.allSettled([this.#flushing, this.#compacting]);
+    this.#wal.close();
+    this.#tableCache.close();
+    this.#versions.close();
+    this.#lock.release();
+    this.#notify();
+    if (error !== undefined) throw asEngineError(error, 'closing');
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Closed();
+  }
+
+  #tableId(table: string): number {
+    checkTable(table, this.#tableIds);
+    return this.#tableIds.get(table) as number;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function tableOptions(o: ResolvedOptions): { blockSize: number; restartInterval: number; compression: 'lz4' | 'none'; bloomBitsPerKey: number } {
+  return { blockSize: o.blockSize, restartInterval: o.restartInterval, compression: o.compression, bloomBitsPerKey: o.bloomBitsPerKey };
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
+
+function applyOp(mem: Memtable, seq: number, type: OpType, tkey: Uint8Array, value: Uint8Array): void {
+  switch (type) {
+    case OpType.Put:
+      mem.add(seq, Kind.Put, tkey, value);
+      break;
+    case OpType.Delete:
+      mem.add(seq, Kind.Delete, tkey, EMPTY);
+      break;
+    case OpType.DeleteRange:
+      mem.addRangeTombstone(tkey, value, seq);
+      break;
+  }
+}
+
+/** Applies an encoded batch (already sealed with `seq`) to the memtable; returns the next free seq. */
+function applyFrame(mem: Memtable, batch: EncodedBatch, seq: number): number {
+  const { ops } = decodeSealed(batch);
+  for (const op of ops) {
+    applyOp(mem, seq, op.type, tableKey(op.tableId, op.key), op.type === OpType.DeleteRange ? tableKey(op.tableId, op.value) : op.value);
+    seq++;
+  }
+  return seq;
+}
+
+function decodeSealed(batch: EncodedBatch): ReturnType<typeof decodeBatch> {
+  return decodeBatch(batch.frame.subarray(RECORD_HEADER_SIZE));
+}

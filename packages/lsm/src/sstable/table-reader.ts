@@ -1,0 +1,274 @@
+// Reads one SSTable (docs/format/sstable.md). open() reads and verifies the
+// footer and every meta block (filter, range-del, properties, index) and
+// keeps them in memory; data blocks are read on demand through the shared
+// block cache, each verified (checksum, decode, last key against the index)
+// before it is cached. Any mismatch throws Corruption(path, offset); a failed
+// read throws IoError. Synchronous throughout: reads hit the page cache.
+
+import type { Checksum } from '@strata/engine';
+import { Corruption, IoError, isEngineError } from '@strata/engine';
+import type { File } from '@strata/vfs';
+import type { InternalIterator } from '../iterator/internal-iterator.js';
+import { seekKey, TRAILER_SIZE, type Kind, type SeqNum } from '../keys/internal-key.js';
+import type { RangeTombstone } from '../range-del/tombstone.js';
+import type { ReadCounters } from '../stats/read-stats.js';
+import { bloomMayContain } from './bloom.js';
+import type { BlockCache } from './block-cache.js';
+import { compareInternalAt, decodeBlock, type Block } from './block.js';
+import { unsealBlock } from './block-trailer.js';
+import { decodeFooter, type BlockHandle } from './footer.js';
+import { BLOCK_TRAILER_SIZE, FOOTER_SIZE } from './format.js';
+import { decodeProperties, type TableProperties } from './properties.js';
+import { decodeRangeDels } from './range-del-block.js';
+import { TableIterator, type DataBlockSource } from './table-iterator.js';
+
+export interface TableReaderOptions {
+  /** The table's file number: the block cache key. */
+  readonly fileNum: number;
+  /** The file's path, for error messages. */
+  readonly path: string;
+  /** The table's size as recorded when it was written. */
+  readonly size: number;
+  readonly checksum: Checksum;
+  readonly cache: BlockCache;
+  /** Counters every get and block read bumps (the engine's). */
+  readonly counters: ReadCounters;
+}
+
+/** The newest visible version of a key in one table. */
+export interface PointEntry {
+  readonly kind: Kind;
+  readonly seq: SeqNum;
+  /** A view into a cached block: do not modify; empty for deletions. */
+  readonly value: Uint8Array;
+}
+
+export class TableReader implements DataBlockSource {
+  readonly properties: TableProperties;
+  /** One entry per data block: key = the block's last key, value = its handle. */
+  readonly index: Block;
+  readonly #file: File;
+  readonly #opts: TableReaderOptions;
+  readonly #filter: Uint8Array | undefined;
+  readonly #tombstones: readonly RangeTombstone[];
+  /** Data block i is at #offsets[i], its stored payload #sizes[i] bytes. */
+  readonly #offsets: Float64Array;
+  readonly #sizes: Uint32Array;
+
+  private constructor(
+    file: File,
+    opts: TableReaderOptions,
+    index: Block,
+    offsets: Float64Array,
+    sizes: Uint32Array,
+    filter: Uint8Array | undefined,
+    tombstones: readonly RangeTombstone[],
+    properties: TableProperties,
+  ) {
+    this.#file = file;
+    this.#opts = opts;
+    this.index = index;
+    this.#offsets = offsets;
+    this.#sizes = sizes;
+    this.#filter = filter;
+    this.#tombstones = tombstones;
+    this.properties = properties;
+  }
+
+  /**
+   * Opens the table in `file` and verifies its footer and meta blocks. The
+   * reader owns the file from here: it is closed by close(), or at once if
+   * open throws.
+   */
+  static open(file: File, opts: TableReaderOptions): TableReader {
+    try {
+      return TableReader.#open(file, opts);
+    } catch (err) {
+      file.close();
+      throw err;
+    }
+  }
+
+  static #open(file: File, opts: TableReaderOptions): TableReader {
+    const { path, size, checksum } = opts;
+    const fail = (offset: number, detail: string): never => {
+      throw new Corruption(path, offset, detail);
+    };
+    if (!Number.isSafeInteger(size) || size < FOOTER_SIZE) fail(0, `file of ${size} bytes is shorter than a footer`);
+    const footerAt = size - FOOTER_SIZE;
+    const footer = decodeFooter(readExact(file, path, footerAt, FOOTER_SIZE), checksum, path, footerAt);
+
+    // The blocks tile the file: data blocks, [filter], range-del, properties, index, footer.
+    const end = (h: BlockHandle): number => h.offset + h.size + BLOCK_TRAILER_SIZE;
+    if (end(footer.index) !== footerAt) fail(footerAt, 'index block does not end at the footer');
+    if (end(footer.properties) !== footer.index.offset) fail(footerAt, 'properties block does not end at the index block');
+    if (end(footer.rangeDel) !== footer.properties.offset) fail(footerAt, 'range-del block does not end at the properties block');
+    const hasFilter = footer.filter.size > 0;
+    if (hasFilter && end(footer.filter) !== footer.rangeDel.offset) fail(footerAt, 'filter block does not end at the range-del block');
+    if (!hasFilter && footer.filter.offset !== 0) fail(footerAt, 'absent filter with a nonzero offset');
+    const dataEnd = hasFilter ? footer.filter.offset : footer.rangeDel.offset;
+    if (dataEnd < 0) fail(footerAt, 'meta blocks start before the file');
+
+    const readBlock = (h: BlockHandle): Uint8Array =>
+      unsealBlock(readExact(file, path, h.offset, h.size + BLOCK_TRAILER_SIZE), checksum, path, h.offset);
+
+    const index = decodeBlock(readBlock(footer.index), { file: path, offset: footer.index.offset });
+    const offsets = new Float64Array(index.count);
+    const sizes = new Uint32Array(index.count);
+    let expect = 0;
+    for (let i = 0; i < index.count; i++) {
+      const h = decodeHandle(index.value(i));
+      if (h === undefined) return fail(footer.index.offset, `index entry ${i} has a malformed block handle`);
+      if (h.offset !== expect) fail(footer.index.offset, `data block ${i} at ${h.offset}, expected ${expect}`);
+      offsets[i] = h.offset;
+      sizes[i] = h.size;
+      expect = end(h);
+    }
+    if (expect !== dataEnd) fail(footer.index.offset, `data blocks end at ${expect}, meta blocks start at ${dataEnd}`);
+
+    const filter = hasFilter ? readBlock(footer.filter) : undefined;
+    const tombstones = Object.freeze(decodeRangeDels(readBlock(footer.rangeDel), path, footer.rangeDel.offset));
+    const stored = decodeProperties(readBlock(footer.properties), path, footer.properties.offset);
+    const propsAt = footer.properties.offset;
+    if (stored.dataBlocks !== index.count) fail(propsAt, `properties count ${stored.dataBlocks} data blocks, the index ${index.count}`);
+    if (stored.dataBytes !== dataEnd) fail(propsAt, `properties count ${stored.dataBytes} data bytes, the layout ${dataEnd}`);
+    if (stored.rangeTombstones !== tombstones.length) fail(propsAt, `properties count ${stored.rangeTombstones} tombstones, the block ${tombstones.length}`);
+    if ((stored.entries === 0) !== (index.count === 0)) fail(propsAt, `properties count ${stored.entries} entries in ${index.count} blocks`);
+    const largest = stored.largestPoint;
+    if (largest !== undefined && index.compareAt(index.count - 1, largest) !== 0) fail(propsAt, 'largest point is not the last index key');
+
+    const properties: TableProperties = {
+      ...stored,
+      indexBytes: footer.index.size + BLOCK_TRAILER_SIZE,
+      filterBytes: hasFilter ? footer.filter.size + BLOCK_TRAILER_SIZE : 0,
+      fileSize: size,
+    };
+    return new TableReader(file, opts, index, offsets, sizes, filter, tombstones, properties);
+  }
+
+  /** False only if the filter proves no entry of `tkey` is in this table. */
+  mayContain(tkey: Uint8Array): boolean {
+    return this.#filter === undefined || bloomMayContain(this.#filter, tkey);
+  }
+
+  /** The newest point entry of `tkey` with seq <= `seq`, or undefined. Range tombstones are the caller's business. */
+  get(tkey: Uint8Array, seq: SeqNum): PointEntry | undefined {
+    const counters = this.#opts.counters;
+    counters.tablesProbed++;
+    const filter = this.#filter;
+    if (filter !== undefined && !bloomMayContain(filter, tkey)) {
+      counters.filterNegatives++;
+      return undefined;
+    }
+    const target = seekKey(tkey, seq);
+    const index = this.index;
+    const bi = index.lowerBound(target);
+    let block: Block | undefined;
+    let pos = 0;
+    if (bi < index.count) {
+      block = this.dataBlock(bi);
+      pos = block.lowerBound(target);
+      if (pos < block.count && block.hasTableKey(pos, tkey)) {
+        const k = block.keyOffsets[pos + 1] as number;
+        const keys = block.keys;
+        return {
+          kind: keys[k - 1] as Kind,
+          seq: readSeq(keys, k - TRAILER_SIZE),
+          value: block.value(pos),
+        };
+      }
+    }
+    // Not visible. A filter false positive unless an entry of tkey (newer than seq) sits just before the target.
+    if (filter !== undefined) {
+      const present =
+        block !== undefined && pos > 0 ? block.hasTableKey(pos - 1, tkey) : bi > 0 ? index.hasTableKey(bi - 1, tkey) : false;
+      if (!present) counters.filterFalsePositives++;
+    }
+    return undefined;
+  }
+
+  /** A cursor over every point entry, in internal-key order. */
+  iterator(): InternalIterator {
+    return new TableIterator(this);
+  }
+
+  /** The table's range tombstones, fragmented: sorted by start, then seq descending. */
+  rangeTombstones(): readonly RangeTombstone[] {
+    return this.#tombstones;
+  }
+
+  /** Closes the file; later reads of uncached blocks fail with IoError. */
+  close(): void {
+    this.#file.close();
+  }
+
+  /** Data block `i`, from the cache or read, verified, decoded and cached. */
+  dataBlock(i: number): Block {
+    const { cache, counters, fileNum } = this.#opts;
+    const offset = this.#offsets[i] as number;
+    counters.blocksRead++;
+    const cached = cache.get(fileNum, offset);
+    if (cached !== undefined) {
+      counters.blockCacheHits++;
+      return cached;
+    }
+    counters.blockCacheMisses++;
+    const { path, checksum } = this.#opts;
+    const n = (this.#sizes[i] as number) + BLOCK_TRAILER_SIZE;
+    counters.blockBytesRead += n;
+    const payload = unsealBlock(readExact(this.#file, path, offset, n), checksum, path, offset);
+    const block = decodeBlock(payload, { file: path, offset });
+    if (block.count === 0) throw new Corruption(path, offset, 'data block is empty');
+    // The block must lie between its predecessor's index key (exclusive) and its own (inclusive, as its last key).
+    const last = block.count - 1;
+    const ko = block.keyOffsets;
+    const ik = this.index.keys;
+    const io = this.index.keyOffsets;
+    if (compareInternalAt(block.keys, ko[last] as number, ko[last + 1] as number, ik, io[i] as number, io[i + 1] as number) !== 0) {
+      throw new Corruption(path, offset, `data block ${i} does not end at its index key`);
+    }
+    if (i > 0 && compareInternalAt(block.keys, 0, ko[1] as number, ik, io[i - 1] as number, io[i] as number) <= 0) {
+      throw new Corruption(path, offset, `data block ${i} starts before the end of block ${i - 1}`);
+    }
+    cache.insert(fileNum, offset, block, block.charge);
+    return block;
+  }
+}
+
+/** Exactly `length` bytes at `offset` of `file`: IoError if the read fails, Corruption if the file is shorter. */
+function readExact(file: File, path: string, offset: number, length: number): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = file.read(offset, length);
+  } catch (err) {
+    if (isEngineError(err)) throw err;
+    throw new IoError(`reading ${path} at ${offset}`, err);
+  }
+  if (bytes.length !== length) throw new Corruption(path, offset, `short read: ${bytes.length} of ${length} bytes (truncated file)`);
+  return bytes;
+}
+
+/** A block handle encoded as varint offset, varint size, filling `v` exactly; undefined if malformed. */
+function decodeHandle(v: Uint8Array): BlockHandle | undefined {
+  let p = 0;
+  const varint = (): number | undefined => {
+    let x = 0;
+    for (let scale = 1; p < v.length && scale <= 2 ** 49; scale *= 0x80) {
+      const b = v[p++] as number;
+      x += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) return x;
+    }
+    return undefined;
+  };
+  const offset = varint();
+  const size = varint();
+  if (offset === undefined || size === undefined || p !== v.length || size > 0xffff_ffff) return undefined;
+  return { offset, size };
+}
+
+/** The 7-byte big-endian sequence number at `p` of `b`. */
+function readSeq(b: Uint8Array, p: number): SeqNum {
+  const hi = ((b[p] as number) << 16) | ((b[p + 1] as number) << 8) | (b[p + 2] as number);
+  const lo = (((b[p + 3] as number) << 24) | ((b[p + 4] as number) << 16) | ((b[p + 5] as number) << 8) | (b[p + 6] as number)) >>> 0;
+  return (hi * 0x1_0000_0000 + lo) as SeqNum;
+}
