@@ -81,7 +81,17 @@ function num(name: string, value: unknown, fallback: number, min: number): numbe
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  switch (typeof value) {
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return String(value);
+    case 'string':
+      return JSON.stringify(value);
+    default:
+      return `a ${typeof value}`;
+  }
 }
 
 export function resolveOptions(o: LsmOptions): ResolvedOptions {

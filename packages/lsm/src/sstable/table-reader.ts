@@ -9,7 +9,7 @@ import type { Checksum } from '@strata/engine';
 import { Corruption, IoError, isEngineError } from '@strata/engine';
 import type { File } from '@strata/vfs';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
-import { seekKey, TRAILER_SIZE, type Kind, type SeqNum } from '../keys/internal-key.js';
+import { compareBytes, Kind, seekKey, TRAILER_SIZE, type SeqNum } from '../keys/internal-key.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
 import type { ReadCounters } from '../stats/read-stats.js';
 import { bloomMayContain } from './bloom.js';
@@ -213,13 +213,61 @@ export class TableReader implements DataBlockSource {
       return cached;
     }
     counters.blockCacheMisses++;
+    counters.blockBytesRead += (this.#sizes[i] as number) + BLOCK_TRAILER_SIZE;
+    const block = this.#readDataBlock(i);
+    cache.insert(fileNum, offset, block, block.charge);
+    return block;
+  }
+
+  /**
+   * Reads every data block from the file (bypassing the cache) and checks the
+   * whole table against its index, filter and properties: what open() cannot
+   * afford to. Catches tables a buggy writer produced with valid checksums
+   * (say, an index key lower than its block's last key, which would misroute
+   * lookups). Throws Corruption at the first mismatch.
+   */
+  verify(): void {
+    const path = this.#opts.path;
+    const p = this.properties;
+    let entries = 0;
+    let deletions = 0;
+    let rawKeyBytes = 0;
+    let rawValueBytes = 0;
+    let prevTkey: Uint8Array | undefined;
+    for (let i = 0; i < this.index.count; i++) {
+      const offset = this.#offsets[i] as number;
+      const block = this.#readDataBlock(i);
+      for (let j = 0; j < block.count; j++) {
+        const key = block.key(j);
+        entries++;
+        if (key[key.length - 1] === (Kind.Delete as number)) deletions++;
+        rawKeyBytes += key.length;
+        rawValueBytes += block.value(j).length;
+        const tkey = key.subarray(0, key.length - TRAILER_SIZE);
+        if (prevTkey === undefined || compareBytes(prevTkey, tkey) !== 0) {
+          if (!this.mayContain(tkey)) throw new Corruption(path, offset, `the filter misses a key of data block ${i}`);
+          prevTkey = tkey;
+        }
+      }
+    }
+    const at = this.#opts.size;
+    if (entries !== p.entries || deletions !== p.deletions) throw new Corruption(path, at, `properties count ${p.entries} entries, ${p.deletions} deletions; the blocks ${entries}, ${deletions}`);
+    if (rawKeyBytes !== p.rawKeyBytes || rawValueBytes !== p.rawValueBytes) throw new Corruption(path, at, 'properties disagree with the blocks on raw key or value bytes');
+    if (entries > 0) {
+      const first = this.#readDataBlock(0).key(0);
+      if (p.smallestPoint === undefined || compareBytes(first, p.smallestPoint) !== 0) throw new Corruption(path, at, 'smallest point is not the first key');
+    }
+  }
+
+  /** Reads, verifies and decodes data block `i` (not cached). */
+  #readDataBlock(i: number): Block {
     const { path, checksum } = this.#opts;
+    const offset = this.#offsets[i] as number;
     const n = (this.#sizes[i] as number) + BLOCK_TRAILER_SIZE;
-    counters.blockBytesRead += n;
     const payload = unsealBlock(readExact(this.#file, path, offset, n), checksum, path, offset);
     const block = decodeBlock(payload, { file: path, offset });
     if (block.count === 0) throw new Corruption(path, offset, 'data block is empty');
-    // The block must lie between its predecessor's index key (exclusive) and its own (inclusive, as its last key).
+    // The block must lie after its predecessor's index key and end exactly at its own.
     const last = block.count - 1;
     const ko = block.keyOffsets;
     const ik = this.index.keys;
@@ -230,7 +278,6 @@ export class TableReader implements DataBlockSource {
     if (i > 0 && compareInternalAt(block.keys, 0, ko[1] as number, ik, io[i - 1] as number, io[i] as number) <= 0) {
       throw new Corruption(path, offset, `data block ${i} starts before the end of block ${i - 1}`);
     }
-    cache.insert(fileNum, offset, block, block.charge);
     return block;
   }
 }

@@ -59,6 +59,7 @@ describe('sstable', () => {
     assert.ok(p.dataBlocks > 10 && p.compressedBlocks > 0, `${p.dataBlocks} blocks, ${p.compressedBlocks} compressed`);
     assert.equal(p.rangeTombstones, 0);
     assert.deepEqual(reader.rangeTombstones(), []);
+    reader.verify();
 
     // Point lookups at every interesting snapshot.
     const versions = byTableKey(entries);
