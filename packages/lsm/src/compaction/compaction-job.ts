@@ -68,11 +68,11 @@ export async function runCompaction(spec: CompactionSpec, deps: JobDeps): Promis
           const h = deps.tableCache.acquire(f);
           handles.push(h);
           if (f.rangeDels > 0) tombstones.push(...flatten(h.tombstones.fragments));
-          if (level === 0) children.push(h.reader.iterator());
+          if (level === 0) children.push(h.reader.iterator({ fillCache: false }));
         }
       }
       if (level > 0) {
-        const it = new LevelIterator(files, deps.tableCache);
+        const it = new LevelIterator(files, deps.tableCache, { fillCache: false });
         levelIters.push(it);
         children.push(it);
       }

@@ -68,6 +68,7 @@ import { io, ioAsync, VersionSet } from '../version/version-set.js';
 import { decodeBatch, encodeBatch, OpType, sealBatch, type EncodedBatch, type OpInput } from '../wal/batch.js';
 import { readWal } from '../wal/wal-reader.js';
 import { DbIterator } from './db-iterator.js';
+import { LoopWatch } from './loop-watch.js';
 import { resolveOptions, type LsmOptions, type ResolvedOptions } from './options.js';
 import { deriveStats, formatStats, newWriteCounters, type LevelStats, type LsmStats, type WriteCounters } from './stats.js';
 
@@ -117,6 +118,7 @@ export class LsmEngine implements StorageEngine {
   #leader: Promise<void> = Promise.resolve();
   /** Slowdown debt in ms not yet slept. */
   #delayDebtMs = 0;
+  readonly #loopWatch: LoopWatch;
 
   #closed = false;
   #closing = false;
@@ -156,6 +158,7 @@ export class LsmEngine implements StorageEngine {
     this.#lastSeq = init.lastSeq;
     this.#wal = init.wal;
     this.#mem = new Memtable(init.walNumber);
+    this.#loopWatch = new LoopWatch(Math.max(1, init.opts.backgroundSliceMs));
     this.#versions.onObsolete = () => this.#deleteObsoleteFiles();
   }
 
@@ -394,16 +397,40 @@ export class LsmEngine implements StorageEngine {
     return [this.#mem, ...this.#imms];
   }
 
+  /**
+   * scan() without the promises: a synchronous iterator over the same
+   * consistent view (reads are synchronous here). Leaving a for-of loop early
+   * releases what it holds; an abandoned iterator holds its version and
+   * snapshot until the engine closes.
+   */
+  scanSync(table: string, options?: ScanOptions): IterableIterator<Entry> {
+    this.#checkOpen();
+    return this.#scanIterator(table, options, this.#lastSeq, () => this.#checkOpen());
+  }
+
   #scan(table: string, options: ScanOptions | undefined, readSeq: number, check: () => void): AsyncIterableIterator<Entry> {
+    const inner = this.#scanIterator(table, options, readSeq, check);
+    const iterator: AsyncIterableIterator<Entry> = {
+      next: async (): Promise<IteratorResult<Entry>> => inner.next(),
+      return: async (): Promise<IteratorResult<Entry>> => {
+        inner.return?.();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  #scanIterator(table: string, options: ScanOptions | undefined, readSeq: number, check: () => void): IterableIterator<Entry> {
     const id = this.#tableId(table);
     const range = resolveScanRange(options, this.limits);
     const prefix = tablePrefix(id);
     const lower = range.lower === undefined ? prefix : tableKey(id, range.lower);
     const upper = range.upper !== undefined ? tableKey(id, range.upper) : id < MAX_TABLE_ID ? tablePrefix(id + 1) : undefined;
     let remaining = range.limit;
-    if (range.empty) {
-      return (async function* empty(): AsyncGenerator<Entry> {})();
-    }
+    if (range.empty) return [][Symbol.iterator]();
     // Pin what the scan reads: its seq (against GC), its version (against file deletion), its tables.
     this.#addSnapshot(readSeq);
     const version = this.#versions.current;
@@ -455,8 +482,8 @@ export class LsmEngine implements StorageEngine {
       release();
       throw asEngineError(err, 'opening a scan');
     }
-    const iterator: AsyncIterableIterator<Entry> = {
-      next: async (): Promise<IteratorResult<Entry>> => {
+    const iterator: IterableIterator<Entry> = {
+      next: (): IteratorResult<Entry> => {
         if (released) return { done: true, value: undefined };
         try {
           check();
@@ -476,11 +503,11 @@ export class LsmEngine implements StorageEngine {
           throw asEngineError(err, 'scanning');
         }
       },
-      return: async (): Promise<IteratorResult<Entry>> => {
+      return: (): IteratorResult<Entry> => {
         release();
         return { done: true, value: undefined };
       },
-      [Symbol.asyncIterator]() {
+      [Symbol.iterator]() {
         return iterator;
       },
     };
@@ -545,6 +572,7 @@ export class LsmEngine implements StorageEngine {
           this.#rejectAll(asEngineError(err, 'making room for a write'));
           continue;
         }
+        if (this.#loopWatch.due()) await this.#loopWatch.yield();
         const group = this.#queue;
         this.#queue = [];
         await this.#commit(group);
@@ -607,6 +635,8 @@ export class LsmEngine implements StorageEngine {
 
   /** Number of L0 files (leveled) or sorted runs (tiered): what the slowdown and stop triggers count. */
   #l0Pressure(): number {
+    // Without automatic compaction nothing would ever lift a stall.
+    if (this.#opts.disableAutoCompactions) return 0;
     const v = this.#versions.current;
     return this.#opts.compaction.style === 'tiered' ? sortedRuns(v).length : v.files(0).length;
   }

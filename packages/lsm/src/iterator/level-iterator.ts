@@ -14,9 +14,12 @@ export class LevelIterator implements InternalIterator {
   #handle: TableHandle | undefined;
   #iter: InternalIterator | undefined;
 
-  constructor(files: readonly FileMeta[], cache: TableCache) {
+  readonly #fillCache: boolean;
+
+  constructor(files: readonly FileMeta[], cache: TableCache, options?: { readonly fillCache?: boolean }) {
     this.#files = files;
     this.#cache = cache;
+    this.#fillCache = options?.fillCache ?? true;
   }
 
   get valid(): boolean {
@@ -40,7 +43,7 @@ export class LevelIterator implements InternalIterator {
     const f = this.#files[i];
     if (f === undefined) return;
     this.#handle = this.#cache.acquire(f);
-    this.#iter = this.#handle.reader.iterator();
+    this.#iter = this.#handle.reader.iterator({ fillCache: this.#fillCache });
   }
 
   seekToFirst(): void {

@@ -68,6 +68,12 @@ export class BlockCache<V = Block> {
     return e.value;
   }
 
+  /** The cached value of (fileNum, offset) without touching recency or the hit counters. */
+  peek(fileNum: number, offset: number): V | undefined {
+    if (this.capacity === 0 || fileNum > MAX_FILE_NUM || offset > MAX_OFFSET) return undefined;
+    return this.#entries.get(fileNum * 0x1_0000_0000 + offset)?.value;
+  }
+
   /** Caches `value` under (fileNum, offset), charged `charge` bytes, evicting the least recently used to fit. */
   insert(fileNum: number, offset: number, value: V, charge: number): void {
     if (charge > this.capacity || fileNum > MAX_FILE_NUM || offset > MAX_OFFSET) return;

@@ -188,8 +188,21 @@ export class TableReader implements DataBlockSource {
   }
 
   /** A cursor over every point entry, in internal-key order. */
-  iterator(): InternalIterator {
+  iterator(options?: { readonly fillCache?: boolean }): InternalIterator {
+    if (options?.fillCache === false) {
+      // Compaction reads each block once: read around the cache rather than flush it (RocksDB's fill_cache=false).
+      return new TableIterator({ index: this.index, dataBlock: (i) => this.#uncachedBlock(i) });
+    }
     return new TableIterator(this);
+  }
+
+  /** Data block `i` from the cache if there, else read and decoded without caching it. */
+  #uncachedBlock(i: number): Block {
+    const { cache, counters, fileNum } = this.#opts;
+    const cached = cache.peek(fileNum, this.#offsets[i] as number);
+    if (cached !== undefined) return cached;
+    counters.blockBytesRead += (this.#sizes[i] as number) + BLOCK_TRAILER_SIZE;
+    return this.#readDataBlock(i);
   }
 
   /** The table's range tombstones, fragmented: sorted by start, then seq descending. */

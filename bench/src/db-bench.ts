@@ -1,0 +1,286 @@
+// A db_bench-shaped workload suite run side by side against Strata's LSM
+// engine, LevelDB (classic-level) and LMDB (lmdb), in one process, one engine
+// after another, on the real filesystem. Keys are 16 bytes, values 100 bytes
+// (half random, half zeros: compressible 2:1 like db_bench's default).
+//
+//   fillseq            N keys in order, batches of 1000
+//   fillrandom/batch   N random keys, batches of 1000
+//   fillrandom/1       random puts, one awaited at a time (bounded)
+//   fillrandom/64      random puts, 64 in flight (bounded)
+//   overwrite          random puts over the filled database, 64 in flight (bounded)
+//   readrandom         random gets over the filled database
+//   readseq            a full scan
+//   seekrandom         seek to a random key and read one entry
+//   fillsync/1, /64    durable puts (fsync per commit), one and 64 writers (bounded)
+//   disk               raw 4 KiB append + fdatasync, the ceiling for fillsync/1
+// Event-loop delay (monitorEventLoopDelay) is sampled during every fill.
+// Flags: --quick (small N, short bounds), --num N, --out DIR, --engines a,b.
+
+import { mkdtempSync, openSync, closeSync, writeSync, fdatasyncSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { Rng } from '@strata/vfs';
+import type { EngineAdapter, KV } from './engines/adapter.js';
+import { ClassicLevelAdapter } from './engines/classic-level.js';
+import { LmdbAdapter } from './engines/lmdb.js';
+import { StrataAdapter } from './engines/strata.js';
+import { environment, table, writeResults } from './lib/report.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const QUICK = args.includes('--quick');
+const N = Number(flag('--num') ?? (QUICK ? 20_000 : 1_000_000));
+/** Bound of the open-ended workloads, in ms and ops. */
+const BOUND_MS = QUICK ? 300 : 8_000;
+const BOUND_OPS = QUICK ? 2_000 : 300_000;
+const SYNC_BOUND_MS = QUICK ? 300 : 4_000;
+const OUT = flag('--out');
+const CACHE_BYTES = 256 * 1024 * 1024;
+const SEED = 20261123;
+
+const ENGINES: Record<string, () => EngineAdapter> = {
+  strata: () => new StrataAdapter('strata-lsm', { blockCacheBytes: CACHE_BYTES }),
+  'classic-level': () => new ClassicLevelAdapter(CACHE_BYTES),
+  lmdb: () => new LmdbAdapter(),
+};
+const chosen = (flag('--engines') ?? Object.keys(ENGINES).join(',')).split(',');
+
+function key(n: number): Uint8Array {
+  const out = new Uint8Array(16);
+  const s = String(n).padStart(16, '0');
+  for (let i = 0; i < 16; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+const valueRng = new Rng(SEED);
+const VALUES: Uint8Array[] = Array.from({ length: 4096 }, () => {
+  const v = new Uint8Array(100);
+  v.set(valueRng.bytes(50));
+  return v;
+});
+const value = (i: number): Uint8Array => VALUES[i & 4095] as Uint8Array;
+
+interface Result {
+  engine: string;
+  workload: string;
+  ops: number;
+  seconds: number;
+  opsPerSec: number;
+  p50us?: number;
+  p99us?: number;
+  loopDelayP99ms?: number;
+  found?: number;
+  stats?: Record<string, number>;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
+}
+
+/** Runs `op` until `ops` operations or `boundMs` ms (whichever first), `inFlight` at a time; per-op latencies recorded. */
+async function drive(
+  inFlight: number,
+  maxOps: number,
+  boundMs: number,
+  op: (i: number) => Promise<void>,
+): Promise<{ ops: number; ms: number; lat: Float64Array }> {
+  const lat = new Float64Array(maxOps);
+  let next = 0;
+  let done = 0;
+  const t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (next >= maxOps || performance.now() - t0 > boundMs) return;
+      const i = next++;
+      const s = performance.now();
+      await op(i);
+      lat[i] = performance.now() - s;
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const ms = performance.now() - t0;
+  return { ops: done, ms, lat: lat.subarray(0, done).sort() };
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; loopP99: number }> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  const t0 = performance.now();
+  const value = await fn();
+  const ms = performance.now() - t0;
+  h.disable();
+  return { value, ms, loopP99: h.percentile(99) / 1e6 };
+}
+
+function result(engine: string, workload: string, ops: number, ms: number, extra: Partial<Result> = {}): Result {
+  const r: Result = { engine, workload, ops, seconds: ms / 1000, opsPerSec: Math.round((ops / ms) * 1000), ...extra };
+  console.log(`${engine.padEnd(14)} ${workload.padEnd(18)} ${String(r.opsPerSec).padStart(9)} ops/s  (${ops} ops, ${(ms / 1000).toFixed(2)} s)${extra.loopDelayP99ms !== undefined ? `  loop p99 ${extra.loopDelayP99ms.toFixed(1)} ms` : ''}`);
+  return r;
+}
+
+async function withDb<T>(make: () => EngineAdapter, durable: boolean, fn: (db: EngineAdapter) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-dbbench-'));
+  const db = make();
+  await db.open(join(dir, 'db'), durable);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function fillBatches(db: EngineAdapter, keys: (i: number) => Uint8Array): Promise<void> {
+  for (let i = 0; i < N; i += 1000) {
+    const batch: KV[] = [];
+    for (let j = i; j < Math.min(N, i + 1000); j++) batch.push({ key: keys(j), value: value(j) });
+    await db.writeBatch(batch);
+  }
+}
+
+async function runEngine(name: string, make: () => EngineAdapter): Promise<Result[]> {
+  const out: Result[] = [];
+  const rng = new Rng(SEED + 1);
+  const randomKeys = Array.from({ length: N }, () => key(rng.int(N)));
+
+  await withDb(make, false, async (db) => {
+    const t = await timed(() => fillBatches(db, key));
+    out.push(result(name, 'fillseq', N, t.ms, { loopDelayP99ms: t.loopP99 }));
+  });
+
+  await withDb(make, false, async (db) => {
+    const t = await timed(() => fillBatches(db, (i) => randomKeys[i] as Uint8Array));
+    out.push(result(name, 'fillrandom/batch', N, t.ms, { loopDelayP99ms: t.loopP99 }));
+    await db.settle();
+    const over = await timed(() => drive(64, BOUND_OPS, BOUND_MS, (i) => db.put(randomKeys[(i * 7919) % N] as Uint8Array, value(i + 1), false)));
+    out.push(
+      result(name, 'overwrite/64', over.value.ops, over.value.ms, {
+        p50us: percentile(over.value.lat, 0.5) * 1000,
+        p99us: percentile(over.value.lat, 0.99) * 1000,
+        loopDelayP99ms: over.loopP99,
+      }),
+    );
+    await db.settle();
+    const readRng = new Rng(SEED + 2);
+    const readKeys = Array.from({ length: N }, () => key(readRng.int(N)));
+    let found = 0;
+    let t0 = performance.now();
+    let reads = 0;
+    for (; reads < N; reads++) {
+      const v = db.get(readKeys[reads] as Uint8Array);
+      if ((v instanceof Promise ? await v : v) !== undefined) found++;
+      if ((reads & 1023) === 0 && performance.now() - t0 > BOUND_MS * 2) break;
+    }
+    out.push(result(name, 'readrandom', reads, performance.now() - t0, { found }));
+    t0 = performance.now();
+    const scanned = await db.scanAll();
+    out.push(result(name, 'readseq', scanned, performance.now() - t0));
+    const seeks = Math.min(N, QUICK ? 2_000 : 200_000);
+    t0 = performance.now();
+    let seekFound = 0;
+    let seekDone = 0;
+    for (; seekDone < seeks; seekDone++) {
+      const r = db.seek(readKeys[seekDone] as Uint8Array);
+      if (r instanceof Promise ? await r : r) seekFound++;
+      if ((seekDone & 1023) === 0 && performance.now() - t0 > BOUND_MS) break;
+    }
+    out.push(result(name, 'seekrandom', seekDone, performance.now() - t0, { found: seekFound }));
+    (out[out.length - 1] as Result).stats = db.stats();
+  });
+
+  for (const inFlight of [1, 64]) {
+    await withDb(make, false, async (db) => {
+      const t = await timed(() => drive(inFlight, BOUND_OPS, BOUND_MS, (i) => db.put(randomKeys[i] as Uint8Array, value(i), false)));
+      out.push(
+        result(name, `fillrandom/${inFlight}`, t.value.ops, t.value.ms, {
+          p50us: percentile(t.value.lat, 0.5) * 1000,
+          p99us: percentile(t.value.lat, 0.99) * 1000,
+          loopDelayP99ms: t.loopP99,
+        }),
+      );
+    });
+  }
+
+  for (const inFlight of [1, 64]) {
+    await withDb(make, true, async (db) => {
+      const t = await timed(() => drive(inFlight, BOUND_OPS, SYNC_BOUND_MS, (i) => db.put(randomKeys[i] as Uint8Array, value(i), true)));
+      out.push(
+        result(name, `fillsync/${inFlight}`, t.value.ops, t.value.ms, {
+          p50us: percentile(t.value.lat, 0.5) * 1000,
+          p99us: percentile(t.value.lat, 0.99) * 1000,
+          stats: db.stats(),
+        }),
+      );
+    });
+  }
+  return out;
+}
+
+/** The disk's raw rate of 4 KiB append + fdatasync: what one durable writer can reach. */
+function diskSyncRate(): Result {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-dbbench-disk-'));
+  const fd = openSync(join(dir, 'probe.log'), 'a');
+  const buf = new Uint8Array(4096).fill(7);
+  const t0 = performance.now();
+  let n = 0;
+  try {
+    while (performance.now() - t0 < SYNC_BOUND_MS) {
+      writeSync(fd, buf);
+      fdatasyncSync(fd);
+      n++;
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return result('disk', '4KiB append+fdatasync', n, performance.now() - t0);
+}
+
+const all: Result[] = [diskSyncRate()];
+for (const name of chosen) {
+  const make = ENGINES[name];
+  if (make === undefined) throw new Error(`unknown engine ${name}; choose from ${Object.keys(ENGINES).join(', ')}`);
+  all.push(...(await runEngine(name, make)));
+}
+all.push(diskSyncRate());
+
+const find = (engine: string, workload: string): Result | undefined => all.find((r) => r.engine === engine && r.workload === workload);
+const workloads = [...new Set(all.filter((r) => r.engine !== 'disk').map((r) => r.workload))];
+const engines = chosen.map((c) => (c === 'strata' ? 'strata-lsm' : c));
+const rows = workloads.map((w) => {
+  const s = find('strata-lsm', w)?.opsPerSec;
+  return [
+    w,
+    ...engines.map((e) => String(find(e, w)?.opsPerSec ?? '—')),
+    ...engines.filter((e) => e !== 'strata-lsm').map((e) => {
+      const o = find(e, w)?.opsPerSec;
+      return s !== undefined && o !== undefined && o > 0 ? `${(s / o).toFixed(2)}×` : '—';
+    }),
+  ];
+});
+const disk = all.filter((r) => r.engine === 'disk').map((r) => r.opsPerSec);
+const loopRows = all
+  .filter((r) => r.loopDelayP99ms !== undefined)
+  .map((r) => [r.engine, r.workload, r.loopDelayP99ms?.toFixed(1) ?? '', r.p99us === undefined ? '' : r.p99us.toFixed(0)]);
+const md = [
+  `# db_bench-shaped engine comparison${QUICK ? ' (quick)' : ''}`,
+  '',
+  `${N} keys of 16 bytes, 100-byte values; one process, engines one after another; block cache / LevelDB cache ${CACHE_BYTES >> 20} MiB; bounded workloads stop after ${BOUND_OPS} ops or ${BOUND_MS / 1000} s (synced: ${SYNC_BOUND_MS / 1000} s). ops/s:`,
+  '',
+  table(['workload', ...engines, ...engines.filter((e) => e !== 'strata-lsm').map((e) => `strata / ${e}`)], rows),
+  '',
+  `Raw disk, 4 KiB append + fdatasync, before and after: ${disk.join(' and ')} ops/s.`,
+  '',
+  'Event-loop delay p99 during writes (ms), and per-op p99 latency (µs) where ops were timed one by one:',
+  '',
+  table(['engine', 'workload', 'loop delay p99 ms', 'op p99 µs'], loopRows),
+  '',
+].join('\n');
+const paths = writeResults('db-bench', { environment: environment(), num: N, quick: QUICK, cacheBytes: CACHE_BYTES, results: all }, md, OUT);
+console.log(`results: ${paths.md}`);
