@@ -252,13 +252,13 @@ all.push(diskSyncRate());
 
 const find = (engine: string, workload: string): Result | undefined => all.find((r) => r.engine === engine && r.workload === workload);
 const workloads = [...new Set(all.filter((r) => r.engine !== 'disk').map((r) => r.workload))];
-const engines = chosen.map((c) => (c === 'strata' ? 'strata-lsm' : c));
+const engines = chosen;
 const rows = workloads.map((w) => {
-  const s = find('strata-lsm', w)?.opsPerSec;
+  const s = find('strata', w)?.opsPerSec;
   return [
     w,
     ...engines.map((e) => String(find(e, w)?.opsPerSec ?? '—')),
-    ...engines.filter((e) => e !== 'strata-lsm').map((e) => {
+    ...engines.filter((e) => e !== 'strata').map((e) => {
       const o = find(e, w)?.opsPerSec;
       return s !== undefined && o !== undefined && o > 0 ? `${(s / o).toFixed(2)}×` : '—';
     }),
@@ -273,7 +273,7 @@ const md = [
   '',
   `${N} keys of 16 bytes, 100-byte values; one process, engines one after another; block cache / LevelDB cache ${CACHE_BYTES >> 20} MiB; bounded workloads stop after ${BOUND_OPS} ops or ${BOUND_MS / 1000} s (synced: ${SYNC_BOUND_MS / 1000} s). ops/s:`,
   '',
-  table(['workload', ...engines, ...engines.filter((e) => e !== 'strata-lsm').map((e) => `strata / ${e}`)], rows),
+  table(['workload', ...engines, ...engines.filter((e) => e !== 'strata').map((e) => `strata / ${e}`)], rows),
   '',
   `Raw disk, 4 KiB append + fdatasync, before and after: ${disk.join(' and ')} ops/s.`,
   '',
