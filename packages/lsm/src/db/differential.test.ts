@@ -6,8 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemFileSystem, Rng } from '@strata/vfs';
-import { testSeed } from '@strata/vfs/testing';
+import { MemFileSystem, NodeFileSystem, Rng } from '@strata/vfs';
+import { makeTempDir, testSeed } from '@strata/vfs/testing';
 import { MemoryEngine, type ScanOptions, type Snapshot, type StorageEngine, type WriteOp } from '@strata/engine';
 import { collectStrings, s as str } from '@strata/engine/testing';
 import { LsmEngine } from './lsm-engine.js';
@@ -15,11 +15,12 @@ import type { LsmOptions } from './options.js';
 
 const TABLES = ['a', 'b'];
 const small: Partial<LsmOptions> = { writeBufferSize: 4096, targetFileSize: 2048, blockSize: 512, l0CompactionTrigger: 3 };
-const configs: { name: string; options: Partial<LsmOptions> }[] = [
+const configs: { name: string; options: Partial<LsmOptions>; disk?: boolean }[] = [
   { name: 'leveled k=4', options: { ...small, compaction: { style: 'leveled', fanout: 4, levelBaseBytes: 8192 } } },
   { name: 'leveled k=10', options: { ...small, compaction: { style: 'leveled', fanout: 10, levelBaseBytes: 8192 } } },
   { name: 'tiered', options: { ...small, compaction: { style: 'tiered' } } },
   { name: 'tiered, no compression, no filter', options: { ...small, compression: 'none', bloomBitsPerKey: 0, compaction: { style: 'tiered', sizeRatio: 20 } } },
+  { name: 'leveled k=4, real disk, compaction thread', options: { ...small, compaction: { style: 'leveled', fanout: 4, levelBaseBytes: 8192 } }, disk: true },
 ];
 
 const enc = new TextEncoder();
@@ -72,12 +73,14 @@ async function compare(ref: StorageEngine | Snapshot, sut: StorageEngine | Snaps
 }
 
 describe('LsmEngine against MemoryEngine (differential)', () => {
-  for (const { name, options } of configs) {
+  for (const { name, options, disk } of configs) {
     it(`${name}: the same random workload gives identical reads`, async () => {
       const seed = testSeed(`differential (${name})`);
       const rng = new Rng(seed);
-      const fs = new MemFileSystem();
-      const open = (): Promise<LsmEngine> => LsmEngine.open({ ...options, tables: TABLES, fs, dir: '/db' });
+      const tmp = disk === true ? makeTempDir() : undefined;
+      const fs = tmp !== undefined ? new NodeFileSystem() : new MemFileSystem();
+      const dir = tmp !== undefined ? `${tmp.path}/db` : '/db';
+      const open = (): Promise<LsmEngine> => LsmEngine.open({ ...options, tables: TABLES, fs, dir });
       const ref = await MemoryEngine.open({ tables: TABLES });
       let sut = await open();
       const snaps: { ref: Snapshot; sut: Snapshot; at: number }[] = [];
@@ -135,6 +138,7 @@ describe('LsmEngine against MemoryEngine (differential)', () => {
       } finally {
         await sut.close();
         await ref.close();
+        tmp?.remove();
       }
     });
   }

@@ -44,11 +44,12 @@ import {
   type WriteOp,
   type WriteOptions,
 } from '@strata/engine';
-import type { File, FileLock, FileSystem } from '@strata/vfs';
+import { NodeFileSystem, type File, type FileLock, type FileSystem } from '@strata/vfs';
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import { runCompaction, runFlush, type CompactionSpec, type JobDeps } from '../compaction/compaction-job.js';
+import { runCompaction, runFlush, type CompactionSpec, type JobDeps, type JobResult } from '../compaction/compaction-job.js';
+import { CompactionThread } from '../compaction/worker/compaction-thread.js';
 import { isBottommost, leveledScores, pickLeveled } from '../compaction/leveled-picker.js';
 import { pickTiered, sortedRuns, tieredScore } from '../compaction/tiered-picker.js';
 import { Yielder } from '../compaction/yielder.js';
@@ -119,6 +120,8 @@ export class LsmEngine implements StorageEngine {
   /** Slowdown debt in ms not yet slept. */
   #delayDebtMs = 0;
   readonly #loopWatch: LoopWatch;
+  /** Runs compactions off the event loop (real filesystem only); undefined to run them in time slices here. */
+  readonly #thread: CompactionThread | undefined;
 
   #closed = false;
   #closing = false;
@@ -159,6 +162,7 @@ export class LsmEngine implements StorageEngine {
     this.#wal = init.wal;
     this.#mem = new Memtable(init.walNumber);
     this.#loopWatch = new LoopWatch(Math.max(1, init.opts.backgroundSliceMs));
+    this.#thread = init.opts.compactionThread && init.fs instanceof NodeFileSystem ? new CompactionThread() : undefined;
     this.#versions.onObsolete = () => this.#deleteObsoleteFiles();
   }
 
@@ -797,7 +801,7 @@ export class LsmEngine implements StorageEngine {
       try {
         await this.#runCompaction(spec);
       } catch (err) {
-        if (err instanceof Aborted) return;
+        if (err instanceof Aborted || this.#closing) return;
         this.#failStop(asEngineError(err, 'compacting'));
         return;
       }
@@ -816,7 +820,9 @@ export class LsmEngine implements StorageEngine {
     const outputs: number[] = [];
     try {
       const target = spec.outputLevel === 0 ? Infinity : this.#opts.targetFileSize;
-      const result = await runCompaction(spec, this.#jobDeps(target, outputs));
+      const thread = this.#thread;
+      const result =
+        thread !== undefined ? await this.#runInThread(thread, spec, target, outputs) : await runCompaction(spec, this.#jobDeps(target, outputs));
       if (this.#closing) throw new Aborted();
       await this.#versions.logAndApply({ deleted, added: result.outputs.map((meta) => ({ level: spec.outputLevel, meta })) });
       this.#counters.compactions++;
@@ -826,6 +832,28 @@ export class LsmEngine implements StorageEngine {
       for (const n of outputs) this.#pendingOutputs.delete(n);
     }
     this.#deleteObsoleteFiles();
+  }
+
+  /** Runs a compaction on the worker thread, with a block of file numbers reserved for its outputs. */
+  #runInThread(thread: CompactionThread, spec: CompactionSpec, target: number, outputs: number[]): Promise<JobResult> {
+    let inputBytes = 0;
+    for (const { files } of spec.inputs) for (const f of files) inputBytes += f.size;
+    const count = (Number.isFinite(target) ? Math.ceil((2 * inputBytes) / target) : 0) + 16;
+    const fileNumbers: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const n = this.#versions.newFileNumber();
+      this.#pendingOutputs.add(n);
+      outputs.push(n);
+      fileNumbers.push(n);
+    }
+    return thread.run({
+      dir: this.#dir,
+      spec,
+      snapshots: [...this.#snapshots.keys()],
+      table: tableOptions(this.#opts),
+      targetFileSize: target,
+      fileNumbers,
+    });
   }
 
   #jobDeps(targetFileSize: number, outputs: number[]): JobDeps {
@@ -1017,6 +1045,7 @@ export class LsmEngine implements StorageEngine {
       }
     }
     this.#closing = true;
+    await this.#thread?.close();
     await Promise.allSettled([this.#flushing, this.#compacting]);
     this.#wal.close();
     this.#tableCache.close();

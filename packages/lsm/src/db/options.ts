@@ -43,6 +43,8 @@ export interface LsmOptions {
   readonly manifestMaxBytes?: number;
   /** Run no compactions unless asked (flushes still run). Default false. */
   readonly disableAutoCompactions?: boolean;
+  /** Run compactions on a worker thread when `fs` is a NodeFileSystem (else in time slices on the event loop). Default true. */
+  readonly compactionThread?: boolean;
 }
 
 export interface ResolvedOptions extends CompactionTriggers {
@@ -60,6 +62,7 @@ export interface ResolvedOptions extends CompactionTriggers {
   readonly backgroundSliceMs: number;
   readonly manifestMaxBytes: number;
   readonly disableAutoCompactions: boolean;
+  readonly compactionThread: boolean;
 }
 
 export const DEFAULT_LSM_LIMITS: EngineLimits = Object.freeze({ maxKeySize: 64 * 1024, maxValueSize: 64 * 1024 * 1024 });
@@ -125,8 +128,8 @@ export function resolveOptions(o: LsmOptions): ResolvedOptions {
   const l0StopTrigger = int('l0StopTrigger', o.l0StopTrigger, Math.max(36, l0SlowdownTrigger + 1), l0SlowdownTrigger + 1);
   const compression = o.compression ?? 'lz4';
   if (compression !== 'lz4' && compression !== 'none') throw new InvalidArgument(`option compression must be 'lz4' or 'none'`);
-  if (o.disableAutoCompactions !== undefined && typeof o.disableAutoCompactions !== 'boolean') {
-    throw new InvalidArgument('option disableAutoCompactions must be a boolean');
+  for (const name of ['disableAutoCompactions', 'compactionThread'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new InvalidArgument(`option ${name} must be a boolean`);
   }
   return {
     limits,
@@ -148,5 +151,6 @@ export function resolveOptions(o: LsmOptions): ResolvedOptions {
     backgroundSliceMs: num('backgroundSliceMs', o.backgroundSliceMs, 4, 0),
     manifestMaxBytes: int('manifestMaxBytes', o.manifestMaxBytes, 4 * 1024 * 1024, 1024),
     disableAutoCompactions: o.disableAutoCompactions ?? false,
+    compactionThread: o.compactionThread ?? true,
   };
 }

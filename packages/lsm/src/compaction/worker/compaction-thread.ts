@@ -1,0 +1,71 @@
+// The engine's handle on its compaction worker thread (compaction-worker.ts):
+// starts it lazily, sends one request per job and maps the reply back to a
+// JobResult or an engine error. close() terminates the thread; a job in
+// flight then rejects with Aborted-like Closed, and its partial outputs stay
+// unreferenced until the next open removes them.
+
+import { Worker } from 'node:worker_threads';
+import { Closed, Corruption, IoError } from '@strata/engine';
+import type { JobResult } from '../compaction-job.js';
+import type { CompactionRequest, CompactionResponse } from './protocol.js';
+
+export class CompactionThread {
+  #worker: Worker | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve: (r: JobResult) => void; reject: (e: unknown) => void }>();
+  #closed = false;
+
+  run(request: Omit<CompactionRequest, 'id'>): Promise<JobResult> {
+    if (this.#closed) return Promise.reject(new Closed());
+    const worker = this.#start();
+    const id = this.#nextId++;
+    return new Promise<JobResult>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      worker.postMessage({ ...request, id } satisfies CompactionRequest);
+    });
+  }
+
+  #start(): Worker {
+    if (this.#worker !== undefined) return this.#worker;
+    const worker = new Worker(new URL('./compaction-worker.js', import.meta.url));
+    worker.unref();
+    worker.on('message', (msg: CompactionResponse) => {
+      const p = this.#pending.get(msg.id);
+      if (p === undefined) return;
+      this.#pending.delete(msg.id);
+      if (msg.ok) {
+        p.resolve(msg.result);
+        return;
+      }
+      const e = msg.error;
+      if (e.code === 'Corruption') p.reject(new Corruption(e.file ?? '?', e.offset ?? 0, e.message));
+      else p.reject(new IoError(`compaction worker: ${e.message}`, e));
+    });
+    const fail = (err: unknown): void => {
+      for (const p of this.#pending.values()) p.reject(this.#closed ? new Closed() : new IoError(`compaction worker failed: ${String(err)}`, err));
+      this.#pending.clear();
+      this.#worker = undefined;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (this.#pending.size > 0) fail(new Error(`worker exited with code ${code}`));
+      this.#worker = undefined;
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  /** True while a job is in flight. */
+  get busy(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const w = this.#worker;
+    this.#worker = undefined;
+    if (w !== undefined) await w.terminate();
+    for (const p of this.#pending.values()) p.reject(new Closed());
+    this.#pending.clear();
+  }
+}

@@ -1,0 +1,62 @@
+// Entry point of the compaction worker thread: runs compaction jobs on the
+// real filesystem, off the event loop of the engine, so merging, compression
+// and filter building use the second core. It only reads input tables and
+// writes new ones; the engine thread records the result in the manifest.
+// One job at a time, in the order received.
+
+import { parentPort } from 'node:worker_threads';
+import { Corruption, IoError, loadChecksum } from '@strata/engine';
+import { NodeFileSystem } from '@strata/vfs';
+import { BlockCache } from '../../sstable/block-cache.js';
+import { newReadCounters } from '../../stats/read-stats.js';
+import { TableCache } from '../../table-cache/table-cache.js';
+import type { FileNum } from '../../version/filenames.js';
+import { runCompaction } from '../compaction-job.js';
+import { Yielder } from '../yielder.js';
+import type { CompactionRequest, CompactionResponse, WorkerError } from './protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('compaction-worker.js must run in a worker thread');
+const fs = new NodeFileSystem();
+const checksum = await loadChecksum();
+
+function describe(err: unknown): WorkerError {
+  if (err instanceof Corruption) return { code: 'Corruption', message: err.message, file: err.file, offset: err.offset };
+  if (err instanceof IoError) return { code: 'IoError', message: err.message };
+  return { code: 'Other', message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+}
+
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (req: CompactionRequest) => {
+  queue = queue.then(async () => {
+    const tableCache = new TableCache(fs, req.dir, 64, { checksum, blockCache: new BlockCache(0), counters: newReadCounters() });
+    let next = 0;
+    let response: CompactionResponse;
+    try {
+      const result = await runCompaction(req.spec, {
+        output: {
+          fs,
+          dir: req.dir,
+          checksum,
+          table: req.table,
+          targetFileSize: req.targetFileSize,
+          newFileNumber: () => {
+            const n = req.fileNumbers[next++];
+            if (n === undefined) throw new Error('the compaction ran out of reserved file numbers');
+            return n as FileNum;
+          },
+        },
+        tableCache,
+        snapshots: req.snapshots,
+        // Nothing else runs on this thread: no need to yield.
+        yielder: new Yielder(Infinity),
+      });
+      response = { id: req.id, ok: true, result };
+    } catch (err) {
+      response = { id: req.id, ok: false, error: describe(err) };
+    } finally {
+      tableCache.close();
+    }
+    port.postMessage(response);
+  });
+});
