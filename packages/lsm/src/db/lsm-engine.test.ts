@@ -45,7 +45,7 @@ describeCrashRecovery(
     open: (fs: FileSystem, dir, tables) => LsmEngine.open({ ...tiny, compaction: { style: 'leveled', fanout: 4, levelBaseBytes: 2048 }, tables, fs, dir }),
     maintain,
   },
-  { numRuns: 600 },
+  { numRuns: 2000 },
 );
 
 describeCrashRecovery(
@@ -54,5 +54,5 @@ describeCrashRecovery(
     open: (fs: FileSystem, dir, tables) => LsmEngine.open({ ...tiny, compaction: { style: 'tiered' }, tables, fs, dir }),
     maintain,
   },
-  { numRuns: 600 },
+  { numRuns: 2000 },
 );

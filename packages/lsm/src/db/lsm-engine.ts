@@ -63,7 +63,7 @@ import type { RangeTombstone } from '../range-del/tombstone.js';
 import { BlockCache } from '../sstable/block-cache.js';
 import { newReadCounters, type ReadCounters } from '../stats/read-stats.js';
 import { TableCache, type TableHandle } from '../table-cache/table-cache.js';
-import { unionRange, type FileMeta, type KeyRange } from '../version/file-meta.js';
+import { inRange, unionRange, type FileMeta, type KeyRange } from '../version/file-meta.js';
 import { LOCK, parseName, walName, type FileNum } from '../version/filenames.js';
 import { io, ioAsync, VersionSet } from '../version/version-set.js';
 import { decodeBatch, encodeBatch, OpType, sealBatch, type EncodedBatch, type OpInput } from '../wal/batch.js';
@@ -350,8 +350,10 @@ export class LsmEngine implements StorageEngine {
   #get(tkey: Uint8Array, readSeq: number): Uint8Array | undefined {
     this.#counters.gets++;
     try {
+      // Newest source first; a range tombstone seen on the way hides older versions.
       let maxTomb = 0;
-      for (const m of this.#memtables()) {
+      for (let i = -1; i < this.#imms.length; i++) {
+        const m = i < 0 ? this.#mem : (this.#imms[i] as Memtable);
         const idx = m.tombstoneIndex();
         if (!idx.empty) {
           const t = idx.maxCovering(tkey, readSeq);
@@ -361,17 +363,22 @@ export class LsmEngine implements StorageEngine {
         if (e !== undefined) return e.seq < maxTomb || e.kind !== Kind.Put ? undefined : e.value.slice();
       }
       const v = this.#versions.current;
-      for (const f of v.l0Containing(tkey)) {
+      const l0 = v.files(0);
+      for (let i = 0; i < l0.length; i++) {
+        const f = l0[i] as FileMeta;
+        if (!inRange(tkey, f)) continue;
         const r = this.#probe(f, tkey, readSeq, maxTomb);
-        if (r !== undefined) return r.value;
-        maxTomb = Math.max(maxTomb, this.#lastTomb);
+        if (r !== MISS) return r;
+        maxTomb = this.#lastTomb;
       }
       for (let level = 1; level < v.numLevels; level++) {
+        const files = v.files(level);
+        if (files.length === 0) continue;
         const i = v.findFile(level, tkey);
         if (i < 0) continue;
-        const r = this.#probe(v.files(level)[i] as FileMeta, tkey, readSeq, maxTomb);
-        if (r !== undefined) return r.value;
-        maxTomb = Math.max(maxTomb, this.#lastTomb);
+        const r = this.#probe(files[i] as FileMeta, tkey, readSeq, maxTomb);
+        if (r !== MISS) return r;
+        maxTomb = this.#lastTomb;
       }
       return undefined;
     } catch (err) {
@@ -379,22 +386,22 @@ export class LsmEngine implements StorageEngine {
     }
   }
 
-  /** Covering tombstone seq found by the last #probe. */
+  /** Covering tombstone seq after the last #probe. */
   #lastTomb = 0;
 
-  /** Looks `tkey` up in one table: a result if the table decides it, undefined to go on (with #lastTomb set). */
-  #probe(f: FileMeta, tkey: Uint8Array, readSeq: number, maxTomb: number): { value: Uint8Array | undefined } | undefined {
-    const h = this.#tableCache.acquire(f);
-    try {
-      let tomb = maxTomb;
-      if (f.rangeDels > 0) tomb = Math.max(tomb, h.tombstones.maxCovering(tkey, readSeq));
-      this.#lastTomb = tomb;
-      const e = h.reader.get(tkey, readSeq as SeqNum);
-      if (e === undefined) return undefined;
-      return { value: e.seq < tomb || e.kind !== Kind.Put ? undefined : e.value.slice() };
-    } finally {
-      h.release();
+  /** Looks `tkey` up in one table: the answer if the table decides it, MISS to go on (with #lastTomb set). */
+  #probe(f: FileMeta, tkey: Uint8Array, readSeq: number, maxTomb: number): Uint8Array | undefined | typeof MISS {
+    // Synchronous use: the reader cannot be closed before this returns.
+    const t = this.#tableCache.peek(f);
+    let tomb = maxTomb;
+    if (f.rangeDels > 0) {
+      const c = t.tombstones.maxCovering(tkey, readSeq);
+      if (c > tomb) tomb = c;
     }
+    this.#lastTomb = tomb;
+    const e = t.reader.get(tkey, readSeq as SeqNum);
+    if (e === undefined) return MISS;
+    return e.seq < tomb || e.kind !== Kind.Put ? undefined : e.value.slice();
   }
 
   #memtables(): Memtable[] {
@@ -1066,6 +1073,8 @@ export class LsmEngine implements StorageEngine {
 }
 
 const EMPTY = new Uint8Array(0);
+/** #probe's answer when the table holds no version of the key. */
+const MISS = Symbol('miss');
 
 function tableOptions(o: ResolvedOptions): { blockSize: number; restartInterval: number; compression: 'lz4' | 'none'; bloomBitsPerKey: number } {
   return { blockSize: o.blockSize, restartInterval: o.restartInterval, compression: o.compression, bloomBitsPerKey: o.bloomBitsPerKey };

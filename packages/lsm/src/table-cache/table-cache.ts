@@ -88,6 +88,20 @@ export class TableCache {
     };
   }
 
+  /**
+   * The open table for `meta`, without taking a reference: only for use that
+   * finishes before the caller next yields or calls into the cache.
+   */
+  peek(meta: FileMeta): { readonly reader: TableReader; readonly tombstones: FragmentIndex } {
+    let e = this.#entries.get(meta.fileNum);
+    if (e === undefined) {
+      e = this.#open(meta);
+      this.#entries.set(meta.fileNum, e);
+      this.#evictOverCapacity();
+    }
+    return e;
+  }
+
   /** Forgets `fileNum` (its file is being deleted); closes it once unreferenced. */
   evict(fileNum: number): void {
     const e = this.#entries.get(fileNum);
