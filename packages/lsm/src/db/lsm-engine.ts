@@ -125,6 +125,8 @@ export class LsmEngine implements StorageEngine {
 
   #closed = false;
   #closing = false;
+  /** close() has released the lock. */
+  #shutDown = false;
   #failed: EngineError | undefined;
   #flushing: Promise<void> | undefined;
   #compacting: Promise<void> | undefined;
@@ -895,7 +897,8 @@ export class LsmEngine implements StorageEngine {
 
   /** Removes SSTables no live version lists and WALs below the log horizon. */
   #deleteObsoleteFiles(): void {
-    if (this.#closed && !this.#closing) return;
+    // After close the directory may belong to another process: touch nothing.
+    if (this.#shutDown) return;
     let names: string[];
     try {
       names = this.#fs.list(this.#dir);
@@ -1057,6 +1060,7 @@ export class LsmEngine implements StorageEngine {
     this.#wal.close();
     this.#tableCache.close();
     this.#versions.close();
+    this.#shutDown = true;
     this.#lock.release();
     this.#notify();
     if (error !== undefined) throw asEngineError(error, 'closing');
