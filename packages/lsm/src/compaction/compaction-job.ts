@@ -49,8 +49,12 @@ export interface JobDeps {
 
 /** Writes an immutable memtable as L0 table(s); never bottommost. */
 export async function runFlush(mem: Memtable, deps: JobDeps): Promise<JobResult> {
-  const index = new FragmentIndex(mem.rangeTombstones());
-  return merge(mem.iterator(), index, false, deps, 0);
+  return runFlushFrom(mem.iterator(), mem.rangeTombstones(), deps);
+}
+
+/** Writes sorted entries and range tombstones (a memtable's contents) as L0 table(s). */
+export async function runFlushFrom(entries: InternalIterator, tombstones: readonly RangeTombstone[], deps: JobDeps): Promise<JobResult> {
+  return merge(entries, new FragmentIndex(tombstones), false, deps, 0);
 }
 
 export async function runCompaction(spec: CompactionSpec, deps: JobDeps): Promise<JobResult> {

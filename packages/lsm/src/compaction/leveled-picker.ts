@@ -4,11 +4,12 @@
 // against their target. The highest score >= 1 is compacted: all of L0 into
 // L1, or from level n the one file whose overlap with level n+1 is smallest
 // relative to its own size (RocksDB's kMinOverlappingRatio, which keeps write
-// amplification down), into level n+1. A file with no overlap moves down
-// without being rewritten.
+// amplification down), into level n+1. Files with no overlap below (and,
+// from L0, none among themselves) move down without being rewritten.
 
 import type { FileMeta, KeyRange } from '../version/file-meta.js';
-import { totalSize, unionRange } from '../version/file-meta.js';
+import { afterRange, totalSize, unionRange } from '../version/file-meta.js';
+import { compareBytes } from '../keys/internal-key.js';
 import type { Version } from '../version/version.js';
 import type { CompactionSpec } from './compaction-job.js';
 import type { CompactionTriggers, LeveledOptions } from './options.js';
@@ -53,7 +54,8 @@ export function pickLeveled(v: Version, options: LeveledOptions, triggers: Compa
       ],
       outputLevel: 1,
       bottommost: isBottommost(v, 1, all),
-      trivialMove: l0.length === 1 && next.length === 0,
+      // Sequential fills flush disjoint L0 files: move them all down unchanged.
+      trivialMove: next.length === 0 && pairwiseDisjoint(l0),
     };
   }
   let pick: FileMeta | undefined;
@@ -80,4 +82,11 @@ export function pickLeveled(v: Version, options: LeveledOptions, triggers: Compa
     bottommost: isBottommost(v, level + 1, all),
     trivialMove: pickNext.length === 0,
   };
+}
+
+/** True if no two of `files` overlap. */
+function pairwiseDisjoint(files: readonly FileMeta[]): boolean {
+  const sorted = [...files].sort((a, b) => compareBytes(a.smallest, b.smallest));
+  for (let i = 1; i < sorted.length; i++) if (!afterRange((sorted[i] as FileMeta).smallest, sorted[i - 1] as FileMeta)) return false;
+  return true;
 }

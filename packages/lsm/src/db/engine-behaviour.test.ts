@@ -109,6 +109,21 @@ describe('LsmEngine behaviour', () => {
     await db.close();
   });
 
+  it('a table cache smaller than the tables a scan holds still serves every read', async () => {
+    const { db } = await open({ maxOpenFiles: 1, disableAutoCompactions: true });
+    for (let f = 0; f < 5; f++) {
+      for (let i = f; i < 200; i += 5) await db.write([{ type: 'put', table: 't', key: k(i), value: v(`f${f}`) }]);
+      await db.flush();
+    }
+    assert.ok(db.levelFiles()[0]!.length >= 5, 'five L0 tables');
+    const scanned = await collectStrings(db.scan('t'));
+    assert.equal(scanned.length, 200);
+    for (let i = 0; i < 200; i += 13) assert.equal(dec.decode(db.getSync('t', k(i))), `f${i % 5}`);
+    await db.compactAll();
+    assert.equal((await collectStrings(db.scan('t'))).length, 200);
+    await db.close();
+  });
+
   it('rejects bad options with InvalidArgument', async () => {
     const fs = new MemFileSystem();
     for (const bad of [{ writeBufferSize: 10 }, { compression: 'zstd' }, { compaction: { style: 'fifo' } }, { blockSize: -1 }, { l0StopTrigger: 1, l0SlowdownTrigger: 5 }]) {

@@ -50,6 +50,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { runCompaction, runFlush, type CompactionSpec, type JobDeps, type JobResult } from '../compaction/compaction-job.js';
 import { CompactionThread } from '../compaction/worker/compaction-thread.js';
+import { packEntries } from '../compaction/worker/packed-entries.js';
 import { isBottommost, leveledScores, pickLeveled } from '../compaction/leveled-picker.js';
 import { pickTiered, sortedRuns, tieredScore } from '../compaction/tiered-picker.js';
 import { Yielder } from '../compaction/yielder.js';
@@ -122,6 +123,8 @@ export class LsmEngine implements StorageEngine {
   readonly #loopWatch: LoopWatch;
   /** Runs compactions off the event loop (real filesystem only); undefined to run them in time slices here. */
   readonly #thread: CompactionThread | undefined;
+  /** Likewise for flushes: a thread of their own, so a flush never queues behind a long compaction. */
+  readonly #flushThread: CompactionThread | undefined;
 
   #closed = false;
   #closing = false;
@@ -164,7 +167,9 @@ export class LsmEngine implements StorageEngine {
     this.#wal = init.wal;
     this.#mem = new Memtable(init.walNumber);
     this.#loopWatch = new LoopWatch(Math.max(1, init.opts.backgroundSliceMs));
-    this.#thread = init.opts.compactionThread && init.fs instanceof NodeFileSystem ? new CompactionThread() : undefined;
+    const threads = init.opts.compactionThread && init.fs instanceof NodeFileSystem;
+    this.#thread = threads ? new CompactionThread() : undefined;
+    this.#flushThread = threads ? new CompactionThread() : undefined;
     this.#versions.onObsolete = () => this.#deleteObsoleteFiles();
   }
 
@@ -765,7 +770,7 @@ export class LsmEngine implements StorageEngine {
       try {
         await this.#flushOldest();
       } catch (err) {
-        if (err instanceof Aborted) return;
+        if (err instanceof Aborted || this.#closing) return;
         this.#failStop(asEngineError(err, 'flushing'));
         return;
       }
@@ -779,7 +784,8 @@ export class LsmEngine implements StorageEngine {
     const newer = this.#imms[this.#imms.length - 2] ?? this.#mem;
     const outputs: number[] = [];
     try {
-      const result = await runFlush(imm, this.#jobDeps(Infinity, outputs));
+      const thread = this.#flushThread;
+      const result = thread !== undefined ? await this.#flushInThread(thread, imm, outputs) : await runFlush(imm, this.#jobDeps(Infinity, outputs));
       if (this.#closing) throw new Aborted();
       await this.#versions.logAndApply({
         added: result.outputs.map((meta) => ({ level: 0, meta })),
@@ -821,8 +827,8 @@ export class LsmEngine implements StorageEngine {
   async #runCompaction(spec: CompactionSpec): Promise<void> {
     const deleted = spec.inputs.flatMap(({ level, files }) => files.map((f) => ({ level, fileNum: f.fileNum })));
     if (spec.trivialMove) {
-      const f = (spec.inputs[0] as { files: readonly FileMeta[] }).files[0] as FileMeta;
-      await this.#versions.logAndApply({ deleted, added: [{ level: spec.outputLevel, meta: f }] });
+      const moved = spec.inputs.flatMap(({ files }) => files.map((meta) => ({ level: spec.outputLevel, meta })));
+      await this.#versions.logAndApply({ deleted, added: moved });
       this.#counters.trivialMoves++;
       return;
     }
@@ -856,11 +862,33 @@ export class LsmEngine implements StorageEngine {
       fileNumbers.push(n);
     }
     return thread.run({
+      kind: 'compaction',
       dir: this.#dir,
       spec,
       snapshots: [...this.#snapshots.keys()],
       table: tableOptions(this.#opts),
       targetFileSize: target,
+      fileNumbers,
+    });
+  }
+
+  /** Flushes `imm` on the worker thread: its entries go over packed into flat, transferred buffers. */
+  #flushInThread(thread: CompactionThread, imm: Memtable, outputs: number[]): Promise<JobResult> {
+    const fileNumbers: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const n = this.#versions.newFileNumber();
+      this.#pendingOutputs.add(n);
+      outputs.push(n);
+      fileNumbers.push(n);
+    }
+    return thread.run({
+      kind: 'flush',
+      dir: this.#dir,
+      entries: packEntries(imm.iterator(), imm.entries),
+      tombstones: imm.rangeTombstones(),
+      snapshots: [...this.#snapshots.keys()],
+      table: tableOptions(this.#opts),
+      targetFileSize: Infinity,
       fileNumbers,
     });
   }
@@ -965,7 +993,11 @@ export class LsmEngine implements StorageEngine {
     const all = unionRange(inputs.flatMap((i) => i.files));
     const spec: CompactionSpec = { reason: 'manual', inputs, outputLevel, bottommost: isBottommost(v, outputLevel, all), trivialMove: false };
     const run = this.#runCompaction(spec);
-    this.#compacting = run.finally(() => {
+    // Others only wait for it to settle; the error is this caller's.
+    this.#compacting = run.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
       this.#compacting = undefined;
       this.#notify();
     });
@@ -1056,6 +1088,7 @@ export class LsmEngine implements StorageEngine {
     }
     this.#closing = true;
     await this.#thread?.close();
+    await this.#flushThread?.close();
     await Promise.allSettled([this.#flushing, this.#compacting]);
     this.#wal.close();
     this.#tableCache.close();

@@ -43,7 +43,7 @@ export interface LsmOptions {
   readonly manifestMaxBytes?: number;
   /** Run no compactions unless asked (flushes still run). Default false. */
   readonly disableAutoCompactions?: boolean;
-  /** Run compactions on a worker thread when `fs` is a NodeFileSystem (else in time slices on the event loop). Default true. */
+  /** Run flushes and compactions on worker threads when `fs` is a NodeFileSystem (else in time slices on the event loop). Default true. */
   readonly compactionThread?: boolean;
 }
 

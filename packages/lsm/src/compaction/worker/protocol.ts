@@ -1,21 +1,38 @@
-// Messages between the engine and its compaction worker thread. A request
-// carries everything a compaction job needs that is not on disk: the spec,
+// Messages between the engine and its background worker thread. A request
+// carries everything a flush or compaction needs that is not on disk: the
+// spec or the packed memtable,
 // the live snapshots, the table options and a block of reserved file numbers
 // for the outputs. Structured-clone friendly: plain objects and Uint8Arrays.
 
 import type { TableBuilderOptions } from '../../sstable/table-builder.js';
+import type { RangeTombstone } from '../../range-del/tombstone.js';
 import type { CompactionSpec, JobResult } from '../compaction-job.js';
+import type { PackedEntries } from './packed-entries.js';
 
-export interface CompactionRequest {
+/** What every job request carries. */
+interface JobRequestBase {
   readonly id: number;
   readonly dir: string;
-  readonly spec: CompactionSpec;
   readonly snapshots: readonly number[];
   readonly table: TableBuilderOptions;
   readonly targetFileSize: number;
   /** File numbers the outputs may use, in order. */
   readonly fileNumbers: readonly number[];
 }
+
+export interface CompactionRequest extends JobRequestBase {
+  readonly kind: 'compaction';
+  readonly spec: CompactionSpec;
+}
+
+/** A flush: an immutable memtable's entries, packed, and its range tombstones. */
+export interface FlushRequest extends JobRequestBase {
+  readonly kind: 'flush';
+  readonly entries: PackedEntries;
+  readonly tombstones: readonly RangeTombstone[];
+}
+
+export type JobRequest = CompactionRequest | FlushRequest;
 
 /** How a failed job's error crosses the thread boundary. */
 export interface WorkerError {
