@@ -873,7 +873,10 @@ export class LsmEngine implements StorageEngine {
   }
 
   /** Flushes `imm` on the worker thread: its entries go over packed into flat, transferred buffers. */
-  #flushInThread(thread: CompactionThread, imm: Memtable, outputs: number[]): Promise<JobResult> {
+  async #flushInThread(thread: CompactionThread, imm: Memtable, outputs: number[]): Promise<JobResult> {
+    // Packing ~75k entries takes tens of ms: in slices, like any background work here.
+    const entries = await packEntries(imm.iterator(), imm.pointSizes, new Yielder(this.#opts.backgroundSliceMs));
+    if (this.#closing) throw new Aborted();
     const fileNumbers: number[] = [];
     for (let i = 0; i < 4; i++) {
       const n = this.#versions.newFileNumber();
@@ -884,7 +887,7 @@ export class LsmEngine implements StorageEngine {
     return thread.run({
       kind: 'flush',
       dir: this.#dir,
-      entries: packEntries(imm.iterator(), imm.entries),
+      entries,
       tombstones: imm.rangeTombstones(),
       snapshots: [...this.#snapshots.keys()],
       table: tableOptions(this.#opts),

@@ -28,6 +28,9 @@ export class Memtable {
   readonly #tombstones: RangeTombstone[] = [];
   #index: FragmentIndex | undefined = FragmentIndex.EMPTY;
   #bytes = 0;
+  /** Exact bytes of the internal keys and the values of the point entries. */
+  #keyBytes = 0;
+  #valueBytes = 0;
   #smallestSeq = 0;
   #largestSeq = 0;
   /** Number of the WAL file holding this memtable's writes. */
@@ -40,6 +43,11 @@ export class Memtable {
   /** Approximate memory charged, in bytes. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Point entries and their exact key and value bytes (for packing them). */
+  get pointSizes(): { readonly count: number; readonly keyBytes: number; readonly valueBytes: number } {
+    return { count: this.#tree.count, keyBytes: this.#keyBytes, valueBytes: this.#valueBytes };
   }
 
   get entries(): number {
@@ -67,6 +75,8 @@ export class Memtable {
   add(seq: number, kind: Kind, tkey: Uint8Array, value: Uint8Array): void {
     const ikey = internalKey(tkey, seq, kind);
     this.#tree.insert({ skey: latin1(tkey, 0, tkey.length), seq, ikey, value });
+    this.#keyBytes += ikey.length;
+    this.#valueBytes += value.length;
     this.#bytes += tkey.length + TRAILER_SIZE + value.length + ENTRY_OVERHEAD;
     this.#noteSeq(seq);
   }

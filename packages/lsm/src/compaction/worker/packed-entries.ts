@@ -4,6 +4,7 @@
 
 import type { InternalIterator } from '../../iterator/internal-iterator.js';
 import { compareInternal } from '../../keys/internal-key.js';
+import type { Yielder } from '../yielder.js';
 
 export interface PackedEntries {
   /** Internal keys back to back; key i is keys[keyEnds[i-1], keyEnds[i]). */
@@ -13,39 +14,45 @@ export interface PackedEntries {
   readonly valueEnds: Uint32Array;
 }
 
-/** Packs every entry of `iter` (from the first). */
-export function packEntries(iter: InternalIterator, count: number): PackedEntries {
-  const keyEnds = new Uint32Array(count);
-  const valueEnds = new Uint32Array(count);
-  const keyRefs: Uint8Array[] = [];
-  const valueRefs: Uint8Array[] = [];
-  let kb = 0;
-  let vb = 0;
-  let n = 0;
-  for (iter.seekToFirst(); iter.valid && n < count; iter.next()) {
-    const k = iter.key();
-    const v = iter.value();
-    keyRefs.push(k);
-    valueRefs.push(v);
-    kb += k.length;
-    vb += v.length;
-    keyEnds[n] = kb;
-    valueEnds[n] = vb;
-    n++;
-  }
-  const keys = new Uint8Array(kb);
-  const values = new Uint8Array(vb);
+/**
+ * Packs every entry of `iter` (from the first): `count` entries holding
+ * `keyBytes` and `valueBytes` bytes in all. Runs in time slices (`yielder`):
+ * the source must not change meanwhile (an immutable memtable).
+ */
+export async function packEntries(
+  iter: InternalIterator,
+  sizes: { readonly count: number; readonly keyBytes: number; readonly valueBytes: number },
+  yielder: Yielder,
+): Promise<PackedEntries> {
+  const keyEnds = new Uint32Array(sizes.count);
+  const valueEnds = new Uint32Array(sizes.count);
+  const keys = new Uint8Array(sizes.keyBytes);
+  const values = new Uint8Array(sizes.valueBytes);
   let kp = 0;
   let vp = 0;
-  for (let i = 0; i < n; i++) {
-    const k = keyRefs[i] as Uint8Array;
-    const v = valueRefs[i] as Uint8Array;
-    keys.set(k, kp);
-    values.set(v, vp);
-    kp += k.length;
-    vp += v.length;
+  let n = 0;
+  for (iter.seekToFirst(); iter.valid; iter.next()) {
+    if (n >= sizes.count) throw new Error('packEntries: more entries than counted');
+    kp = copyInto(keys, kp, iter.key());
+    vp = copyInto(values, vp, iter.value());
+    keyEnds[n] = kp;
+    valueEnds[n] = vp;
+    n++;
+    if (yielder.due()) await yielder.yield();
   }
-  return { keys, keyEnds: keyEnds.subarray(0, n), values, valueEnds: valueEnds.subarray(0, n) };
+  return { keys: keys.subarray(0, kp), keyEnds: keyEnds.subarray(0, n), values: values.subarray(0, vp), valueEnds: valueEnds.subarray(0, n) };
+}
+
+/** Copies `src` into `dst` at `pos`; returns the end. A loop beats set() for short arrays. */
+function copyInto(dst: Uint8Array, pos: number, src: Uint8Array): number {
+  const n = src.length;
+  if (pos + n > dst.length) throw new Error('packEntries: more bytes than counted');
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) dst[pos + i] = src[i] as number;
+  } else {
+    dst.set(src, pos);
+  }
+  return pos + n;
 }
 
 export class PackedIterator implements InternalIterator {
