@@ -30,7 +30,6 @@ import {
   Closed,
   Corruption,
   EngineError,
-  RECORD_HEADER_SIZE,
   InvalidArgument,
   IoError,
   loadChecksum,
@@ -67,7 +66,7 @@ import { TableCache, type TableHandle } from '../table-cache/table-cache.js';
 import { inRange, unionRange, type FileMeta, type KeyRange } from '../version/file-meta.js';
 import { LOCK, parseName, walName, type FileNum } from '../version/filenames.js';
 import { io, ioAsync, VersionSet } from '../version/version-set.js';
-import { decodeBatch, encodeBatch, OpType, sealBatch, type EncodedBatch, type OpInput } from '../wal/batch.js';
+import { encodeBatch, LAYOUT_STRIDE, OpType, sealBatch, type EncodedBatch, type OpInput } from '../wal/batch.js';
 import { readWal } from '../wal/wal-reader.js';
 import { DbIterator } from './db-iterator.js';
 import { LoopWatch } from './loop-watch.js';
@@ -613,6 +612,7 @@ export class LsmEngine implements StorageEngine {
       frames.push(p.batch.frame);
       bytes += p.batch.frame.length;
     }
+    let syncing: Promise<void> | undefined;
     try {
       if (frames.length > 0) {
         const data = frames.length === 1 ? (frames[0] as Uint8Array) : concat(frames, bytes);
@@ -622,27 +622,42 @@ export class LsmEngine implements StorageEngine {
       }
       if (sync) {
         const wal = this.#wal;
-        await ioAsync(`syncing ${wal.path}`, () => wal.datasync());
-        this.#counters.walSyncs++;
+        syncing = ioAsync(`syncing ${wal.path}`, () => wal.datasync());
       }
     } catch (err) {
-      const e = asEngineError(err, 'writing the WAL');
-      this.#failStop(e);
-      for (const p of group) p.reject(e);
+      this.#failGroup(group, err);
       return;
     }
-    // Apply in order; the group becomes visible at once when #lastSeq moves.
+    // Apply in order while the sync (if any) is in flight: the entries stay
+    // invisible until #lastSeq moves past them, which happens only once they
+    // are as durable as promised. If the sync fails, #lastSeq never moves
+    // again (fail-stop), so they are never read.
     let s = this.#lastSeq + 1;
     for (const p of group) {
       if (p.batch.count === 0) continue;
-      s = applyFrame(this.#mem, p.batch, s);
+      s = applyBatch(this.#mem, p.batch, s);
       this.#counters.userBytes += p.batch.userBytes;
       this.#counters.ops += p.batch.count;
+    }
+    if (syncing !== undefined) {
+      try {
+        await syncing;
+        this.#counters.walSyncs++;
+      } catch (err) {
+        this.#failGroup(group, err);
+        return;
+      }
     }
     this.#counters.batches += group.length;
     this.#counters.groups++;
     this.#lastSeq = seq - 1;
     for (const p of group) p.resolve();
+  }
+
+  #failGroup(group: readonly Pending[], err: unknown): void {
+    const e = asEngineError(err, 'writing the WAL');
+    this.#failStop(e);
+    for (const p of group) p.reject(e);
   }
 
   #rejectAll(err: unknown): void {
@@ -960,14 +975,20 @@ export class LsmEngine implements StorageEngine {
   /** Flushes the memtable (if it holds anything) and waits until no immutable memtable is left. */
   async flush(): Promise<void> {
     this.#checkOpen();
+    // After fail-stop the memtable may hold a failed group's invisible entries: never persist them.
+    this.#throwIfFailed();
     await this.#whileLeaderIdle(async () => {
       if (!this.#mem.empty) await this.#switchMemtable();
     });
     while (this.#imms.length > 0) {
-      if (this.#failed !== undefined) throw this.#failed;
+      this.#throwIfFailed();
       this.#scheduleBackground();
       await this.#backgroundProgress();
     }
+    this.#throwIfFailed();
+  }
+
+  #throwIfFailed(): void {
     if (this.#failed !== undefined) throw this.#failed;
   }
 
@@ -1144,16 +1165,23 @@ function applyOp(mem: Memtable, seq: number, type: OpType, tkey: Uint8Array, val
   }
 }
 
-/** Applies an encoded batch (already sealed with `seq`) to the memtable; returns the next free seq. */
-function applyFrame(mem: Memtable, batch: EncodedBatch, seq: number): number {
-  const { ops } = decodeSealed(batch);
-  for (const op of ops) {
-    applyOp(mem, seq, op.type, tableKey(op.tableId, op.key), op.type === OpType.DeleteRange ? tableKey(op.tableId, op.value) : op.value);
+/** Applies an encoded batch (already sealed with `seq`) to the memtable, from its own copy of the bytes; returns the next free seq. */
+function applyBatch(mem: Memtable, batch: EncodedBatch, seq: number): number {
+  const f = batch.frame;
+  const l = batch.layout;
+  for (let i = 0; i < l.length; i += LAYOUT_STRIDE) {
+    const type = l[i] as OpType;
+    const keyAt = l[i + 1] as number;
+    const keyLen = l[i + 2] as number;
+    const valueAt = l[i + 3] as number;
+    const valueLen = l[i + 4] as number;
+    const tableId = l[i + 5] as number;
+    if (type === OpType.DeleteRange) {
+      mem.addRangeTombstone(tableKey(tableId, f.subarray(keyAt, keyAt + keyLen)), tableKey(tableId, f.subarray(valueAt, valueAt + valueLen)), seq);
+    } else {
+      mem.addFromBytes(seq, type === OpType.Put ? Kind.Put : Kind.Delete, tableId, f, keyAt, keyLen, type === OpType.Put ? f.subarray(valueAt, valueAt + valueLen) : EMPTY);
+    }
     seq++;
   }
   return seq;
-}
-
-function decodeSealed(batch: EncodedBatch): ReturnType<typeof decodeBatch> {
-  return decodeBatch(batch.frame.subarray(RECORD_HEADER_SIZE));
 }

@@ -9,7 +9,7 @@
 // and cursors stay valid across adds.
 
 import type { InternalIterator } from '../iterator/internal-iterator.js';
-import { internalKey, type Kind, kindOf, MAX_SEQ, TRAILER_SIZE, type SeqNum } from '../keys/internal-key.js';
+import { internalKey, type Kind, kindOf, MAX_SEQ, TABLE_ID_SIZE, TRAILER_SIZE, writeTrailer, type SeqNum } from '../keys/internal-key.js';
 import { FragmentIndex } from '../range-del/fragment-index.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
 import { compareEntry, latin1, SortedTree, type TreeCursor, type TreeEntry } from './sorted-tree.js';
@@ -78,6 +78,28 @@ export class Memtable {
     this.#keyBytes += ikey.length;
     this.#valueBytes += value.length;
     this.#bytes += tkey.length + TRAILER_SIZE + value.length + ENTRY_OVERHEAD;
+    this.#noteSeq(seq);
+  }
+
+  /**
+   * Adds a point entry whose user key is bytes[keyAt, keyAt + keyLen) of
+   * table `tableId`: builds the internal key in one allocation.
+   */
+  addFromBytes(seq: number, kind: Kind, tableId: number, bytes: Uint8Array, keyAt: number, keyLen: number, value: Uint8Array): void {
+    const tlen = TABLE_ID_SIZE + keyLen;
+    const ikey = new Uint8Array(tlen + TRAILER_SIZE);
+    ikey[0] = tableId >>> 8;
+    ikey[1] = tableId & 0xff;
+    if (keyLen <= 32) {
+      for (let i = 0; i < keyLen; i++) ikey[TABLE_ID_SIZE + i] = bytes[keyAt + i] as number;
+    } else {
+      ikey.set(bytes.subarray(keyAt, keyAt + keyLen), TABLE_ID_SIZE);
+    }
+    writeTrailer(ikey, tlen, seq, kind);
+    this.#tree.insert({ skey: latin1(ikey, 0, tlen), seq, ikey, value });
+    this.#keyBytes += ikey.length;
+    this.#valueBytes += value.length;
+    this.#bytes += ikey.length + value.length + ENTRY_OVERHEAD;
     this.#noteSeq(seq);
   }
 

@@ -36,7 +36,15 @@ export interface EncodedBatch {
   readonly count: number;
   /** Key and value bytes the user asked to write (for write amplification). */
   readonly userBytes: number;
+  /**
+   * Where each op sits in `frame`, LAYOUT_STRIDE numbers per op: type, key
+   * offset, key length, value offset, value length, table id. Lets the
+   * memtable take its copies straight from the frame without decoding it.
+   */
+  readonly layout: Uint32Array;
 }
+
+export const LAYOUT_STRIDE = 6;
 
 /** Input to the encoder: ops whose table names are already resolved to ids. */
 export interface OpInput {
@@ -73,20 +81,29 @@ export function encodeBatch(ops: readonly OpInput[]): EncodedBatch {
     userBytes += op.key.length + op.value.length;
   }
   const frame = new Uint8Array(size);
+  const layout = new Uint32Array(ops.length * LAYOUT_STRIDE);
   let pos = putVarint(frame, RECORD_HEADER_SIZE + SEQ_SIZE, ops.length);
-  for (const op of ops) {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as OpInput;
+    const l = i * LAYOUT_STRIDE;
+    layout[l] = op.type;
+    layout[l + 5] = op.tableId;
     frame[pos++] = op.type;
     pos = putVarint(frame, pos, op.tableId);
     pos = putVarint(frame, pos, op.key.length);
+    layout[l + 1] = pos;
+    layout[l + 2] = op.key.length;
     frame.set(op.key, pos);
     pos += op.key.length;
     if (op.type !== OpType.Delete) {
       pos = putVarint(frame, pos, op.value.length);
+      layout[l + 3] = pos;
+      layout[l + 4] = op.value.length;
       frame.set(op.value, pos);
       pos += op.value.length;
     }
   }
-  return { frame, count: ops.length, userBytes };
+  return { frame, count: ops.length, userBytes, layout };
 }
 
 /** Stamps `seq` into the batch and seals its frame; the frame is then ready to append. */
