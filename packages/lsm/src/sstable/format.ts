@@ -37,6 +37,8 @@ export const BLOOM_HASH_SEED = 0xbc9f_1d34;
 export const BLOOM_MAX_PROBES = 30;
 /** Smallest bit array a builder writes, so tiny filters are not all ones. */
 export const BLOOM_MIN_BITS = 64;
+/** Bits per filter block: one 64-byte cache line holds all of a key's probes. */
+export const BLOOM_BLOCK_BITS = 64 * 8;
 /** Largest bit array: bit positions stay 32-bit; a reader answers "maybe" for larger filters. */
 export const BLOOM_MAX_BITS = 0xffff_ffff;
 /** Mixed into the key hash to derive the probe step. */
