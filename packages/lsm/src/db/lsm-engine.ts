@@ -48,7 +48,7 @@ import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { runCompaction, runFlush, type CompactionSpec, type JobDeps, type JobResult } from '../compaction/compaction-job.js';
-import { CompactionThread } from '../compaction/worker/compaction-thread.js';
+import { CompactionThread, OutOfFileNumbers } from '../compaction/worker/compaction-thread.js';
 import { packEntries } from '../compaction/worker/packed-entries.js';
 import { isBottommost, leveledScores, pickLeveled } from '../compaction/leveled-picker.js';
 import { pickTiered, sortedRuns, tieredScore } from '../compaction/tiered-picker.js';
@@ -56,7 +56,7 @@ import { Yielder } from '../compaction/yielder.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { LevelIterator } from '../iterator/level-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
-import { Kind, MAX_TABLE_ID, tableKey, tablePrefix, type SeqNum } from '../keys/internal-key.js';
+import { Kind, MAX_TABLE_ID, TABLE_ID_SIZE, tableKey, tablePrefix, type SeqNum } from '../keys/internal-key.js';
 import { Memtable } from '../memtable/memtable.js';
 import { FragmentIndex } from '../range-del/fragment-index.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
@@ -129,6 +129,10 @@ export class LsmEngine implements StorageEngine {
   #closing = false;
   /** close() has released the lock. */
   #shutDown = false;
+  /** The first close() (later calls return it). */
+  #closing$: Promise<void> | undefined;
+  /** A WAL append, sync or switch failed: its tail is unknown, so close() must not sync it. */
+  #walFailed = false;
   #failed: EngineError | undefined;
   #flushing: Promise<void> | undefined;
   #compacting: Promise<void> | undefined;
@@ -226,7 +230,7 @@ export class LsmEngine implements StorageEngine {
         wal,
         walNumber,
       });
-      engine.#deleteObsoleteFiles();
+      engine.#deleteObsoleteFiles(true);
       engine.#scheduleBackground();
       return engine;
     } catch (err) {
@@ -465,7 +469,11 @@ export class LsmEngine implements StorageEngine {
     };
     let cursor: DbIterator;
     try {
-      const scanRange: KeyRange = upper === undefined ? { smallest: lower, largest: new Uint8Array([0xff, 0xff, 0xff]), largestExclusive: false } : { smallest: lower, largest: upper, largestExclusive: true };
+      // Without an upper bound (the last table id), a key above every table key: 0xff past the longest.
+      const scanRange: KeyRange =
+        upper === undefined
+          ? { smallest: lower, largest: new Uint8Array(TABLE_ID_SIZE + this.limits.maxKeySize + 1).fill(0xff), largestExclusive: false }
+          : { smallest: lower, largest: upper, largestExclusive: true };
       const children: InternalIterator[] = [];
       const tombs: RangeTombstone[] = [];
       for (const m of this.#memtables()) {
@@ -656,6 +664,7 @@ export class LsmEngine implements StorageEngine {
 
   #failGroup(group: readonly Pending[], err: unknown): void {
     const e = asEngineError(err, 'writing the WAL');
+    this.#walFailed = true;
     this.#failStop(e);
     for (const p of group) p.reject(e);
   }
@@ -678,7 +687,8 @@ export class LsmEngine implements StorageEngine {
     let delayed = false;
     for (;;) {
       if (this.#failed !== undefined) throw this.#failed;
-      if (this.#closed) throw new Closed();
+      // close() waits for queued writes before it sets #closing: they still commit.
+      if (this.#closing) throw new Closed();
       const l0 = this.#l0Pressure();
       const o = this.#opts;
       if (!delayed && l0 >= o.l0SlowdownTrigger && l0 < o.l0StopTrigger) {
@@ -718,6 +728,7 @@ export class LsmEngine implements StorageEngine {
     } catch (err) {
       // A failed WAL sync leaves the WAL's tail unknown; a half-made switch is no better.
       const e = asEngineError(err, 'switching the memtable');
+      this.#walFailed = true;
       this.#failStop(e);
       throw e;
     }
@@ -802,6 +813,7 @@ export class LsmEngine implements StorageEngine {
       const thread = this.#flushThread;
       const result = thread !== undefined ? await this.#flushInThread(thread, imm, outputs) : await runFlush(imm, this.#jobDeps(Infinity, outputs));
       if (this.#closing) throw new Aborted();
+      this.#throwIfFailed();
       await this.#versions.logAndApply({
         added: result.outputs.map((meta) => ({ level: 0, meta })),
         logNumber: newer.walNumber,
@@ -842,6 +854,7 @@ export class LsmEngine implements StorageEngine {
   async #runCompaction(spec: CompactionSpec): Promise<void> {
     const deleted = spec.inputs.flatMap(({ level, files }) => files.map((f) => ({ level, fileNum: f.fileNum })));
     if (spec.trivialMove) {
+      this.#throwIfFailed();
       const moved = spec.inputs.flatMap(({ files }) => files.map((meta) => ({ level: spec.outputLevel, meta })));
       await this.#versions.logAndApply({ deleted, added: moved });
       this.#counters.trivialMoves++;
@@ -851,9 +864,16 @@ export class LsmEngine implements StorageEngine {
     try {
       const target = spec.outputLevel === 0 ? Infinity : this.#opts.targetFileSize;
       const thread = this.#thread;
-      const result =
-        thread !== undefined ? await this.#runInThread(thread, spec, target, outputs) : await runCompaction(spec, this.#jobDeps(target, outputs));
+      let result: JobResult;
+      try {
+        result = thread !== undefined ? await this.#runInThread(thread, spec, target, outputs) : await runCompaction(spec, this.#jobDeps(target, outputs));
+      } catch (err) {
+        if (!(err instanceof OutOfFileNumbers)) throw err;
+        // Outputs far larger than the inputs (say, reopened without compression): redo it here.
+        result = await runCompaction(spec, this.#jobDeps(target, outputs));
+      }
       if (this.#closing) throw new Aborted();
+      this.#throwIfFailed();
       await this.#versions.logAndApply({ deleted, added: result.outputs.map((meta) => ({ level: spec.outputLevel, meta })) });
       this.#counters.compactions++;
       this.#counters.compactionBytesRead += result.bytesRead;
@@ -941,10 +961,15 @@ export class LsmEngine implements StorageEngine {
     };
   }
 
-  /** Removes SSTables no live version lists and WALs below the log horizon. */
-  #deleteObsoleteFiles(): void {
+  /**
+   * Removes SSTables no live version lists, WALs below the log horizon and
+   * manifests older than the live one. In fail-stop it deletes nothing: the
+   * manifest's tail is unknown, so any file may still be named by it; the
+   * next open cleans up.
+   */
+  #deleteObsoleteFiles(atOpen = false): void {
     // After close the directory may belong to another process: touch nothing.
-    if (this.#shutDown) return;
+    if (this.#shutDown || this.#failed !== undefined) return;
     let names: string[];
     try {
       names = this.#fs.list(this.#dir);
@@ -958,8 +983,9 @@ export class LsmEngine implements StorageEngine {
       let remove = false;
       if (p.type === 'sst') remove = !live.has(p.number) && !this.#pendingOutputs.has(p.number);
       else if (p.type === 'wal') remove = p.number < this.#versions.logNumber && !liveWals.has(p.number);
-      else if (p.type === 'manifest') remove = p.number !== this.#versions.manifestNumber;
-      else if (p.type === 'temp') remove = true;
+      // A manifest numbered above the live one may be a snapshot being written right now.
+      else if (p.type === 'manifest') remove = p.number < this.#versions.manifestNumber;
+      else if (p.type === 'temp') remove = atOpen;
       if (!remove) continue;
       if (p.type === 'sst') this.#tableCache.evict(p.number);
       try {
@@ -982,6 +1008,7 @@ export class LsmEngine implements StorageEngine {
     });
     while (this.#imms.length > 0) {
       this.#throwIfFailed();
+      if (this.#closing) throw new Closed();
       this.#scheduleBackground();
       await this.#backgroundProgress();
     }
@@ -996,7 +1023,8 @@ export class LsmEngine implements StorageEngine {
   async waitForCompactions(): Promise<void> {
     this.#checkOpen();
     for (;;) {
-      if (this.#failed !== undefined) throw this.#failed;
+      this.#throwIfFailed();
+      if (this.#closing) throw new Closed();
       this.#scheduleBackground();
       if (this.#flushing === undefined && this.#compacting === undefined) return;
       await this.#backgroundProgress();
@@ -1040,15 +1068,22 @@ export class LsmEngine implements StorageEngine {
   async #whileLeaderIdle(fn: () => Promise<void>): Promise<void> {
     while (this.#leading) await this.#leader;
     this.#leading = true;
-    try {
-      await fn();
-    } finally {
-      this.#leading = false;
-      if (this.#queue.length > 0) {
-        this.#leading = true;
-        this.#leader = this.#lead();
+    let finished = false;
+    const run = (async (): Promise<void> => {
+      try {
+        await fn();
+      } finally {
+        finished = true;
+        this.#leading = false;
+        if (this.#queue.length > 0) {
+          this.#leading = true;
+          this.#leader = this.#lead();
+        }
       }
-    }
+    })();
+    // Others waiting for the leader to be idle wait for this run (a later leader replaces it).
+    if (!finished) this.#leader = run.then(noop, noop);
+    await run;
   }
 
   // ---------------------------------------------------------------- stats
@@ -1096,13 +1131,17 @@ export class LsmEngine implements StorageEngine {
 
   // ---------------------------------------------------------------- close
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    this.#closing$ ??= this.#close();
+    return this.#closing$;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     // Writes already queued still commit; then make them durable.
     while (this.#leading) await this.#leader;
     let error: unknown;
-    if (this.#failed === undefined) {
+    if (!this.#walFailed) {
       try {
         const wal = this.#wal;
         await ioAsync(`syncing ${wal.path}`, () => wal.datasync());
@@ -1134,6 +1173,7 @@ export class LsmEngine implements StorageEngine {
 }
 
 const EMPTY = new Uint8Array(0);
+const noop = (): void => undefined;
 /** #probe's answer when the table holds no version of the key. */
 const MISS = Symbol('miss');
 

@@ -117,8 +117,14 @@ export class TableCache {
     this.#deps.blockCache.evictFile(fileNum);
   }
 
+  /** Closes every table, referenced or not: the engine is closing, and its iterators fail with Closed before they read. */
   close(): void {
-    for (const [n] of [...this.#entries]) this.evict(n);
+    for (const [n, e] of [...this.#entries]) {
+      this.#entries.delete(n);
+      e.evicted = true;
+      e.reader.close();
+      this.#deps.blockCache.evictFile(n);
+    }
   }
 
   #evictOverCapacity(): void {

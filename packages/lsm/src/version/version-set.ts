@@ -77,6 +77,13 @@ export class VersionSet {
   #manifest: File | undefined;
   #manifestNumber = 0;
   #chain: Promise<void> = Promise.resolve();
+  /** The failure after which no manifest write is attempted. */
+  #broken: unknown = undefined;
+
+  #throwIfBroken(): void {
+    if (this.#broken === undefined) return;
+    throw this.#broken instanceof Error ? this.#broken : new IoError('the manifest failed earlier', this.#broken);
+  }
   /** Called when a version is released and files may have become obsolete. */
   onObsolete: () => void = () => undefined;
 
@@ -239,15 +246,23 @@ export class VersionSet {
   }
 
   async #logAndApply(edit: VersionEdit): Promise<Version> {
+    this.#throwIfBroken();
     const next = applyEdit(this.#current, edit);
     const full: VersionEdit = { ...edit, nextFileNumber: this.#nextFileNumber, lastSeq: Math.max(this.#lastSeq, edit.lastSeq ?? 0) };
     const manifest = this.#manifest;
-    if (manifest === undefined || manifest.size() >= this.#options.manifestMaxBytes) {
-      await this.#writeSnapshot(next, full.logNumber ?? this.#logNumber, full.lastSeq ?? this.#lastSeq);
-    } else {
-      const frame = encodeFrame(encodeEdit(full), this.#checksum);
-      io(`appending to ${manifest.path}`, () => manifest.append(frame));
-      await ioAsync(`syncing ${manifest.path}`, () => manifest.sync());
+    try {
+      if (manifest === undefined || manifest.size() >= this.#options.manifestMaxBytes) {
+        await this.#writeSnapshot(next, full.logNumber ?? this.#logNumber, full.lastSeq ?? this.#lastSeq);
+      } else {
+        const frame = encodeFrame(encodeEdit(full), this.#checksum);
+        io(`appending to ${manifest.path}`, () => manifest.append(frame));
+        await ioAsync(`syncing ${manifest.path}`, () => manifest.sync());
+      }
+    } catch (err) {
+      // The manifest's tail is now unknown: appending more could bury a torn
+      // record under valid ones or make a failed edit durable. Refuse all.
+      this.#broken = err;
+      throw err;
     }
     this.#install(next, full);
     return next;
@@ -268,7 +283,13 @@ export class VersionSet {
    */
   writeSnapshot(logNumber: number, lastSeq: number): Promise<void> {
     const run = this.#chain.then(async () => {
-      await this.#writeSnapshot(this.#current, logNumber, lastSeq);
+      this.#throwIfBroken();
+      try {
+        await this.#writeSnapshot(this.#current, logNumber, lastSeq);
+      } catch (err) {
+        this.#broken = err;
+        throw err;
+      }
       this.#logNumber = logNumber;
       this.#lastSeq = Math.max(this.#lastSeq, lastSeq);
     });

@@ -11,6 +11,9 @@ import type { CompactionResponse, JobRequest } from './protocol.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+/** The worker's job needed more output files than it was given numbers for. */
+export class OutOfFileNumbers extends Error {}
+
 export class CompactionThread {
   #worker: Worker | undefined;
   #nextId = 1;
@@ -44,6 +47,7 @@ export class CompactionThread {
       }
       const e = msg.error;
       if (e.code === 'Corruption') p.reject(new Corruption(e.file ?? '?', e.offset ?? 0, e.message));
+      else if (e.code === 'OutOfFileNumbers') p.reject(new OutOfFileNumbers(e.message));
       else p.reject(new IoError(`compaction worker: ${e.message}`, e));
     });
     const fail = (err: unknown): void => {

@@ -22,7 +22,10 @@ if (port === null) throw new Error('compaction-worker.js must run in a worker th
 const fs = new NodeFileSystem();
 const checksum = await loadChecksum();
 
+class OutOfNumbers extends Error {}
+
 function describe(err: unknown): WorkerError {
+  if (err instanceof OutOfNumbers) return { code: 'OutOfFileNumbers', message: err.message };
   if (err instanceof Corruption) return { code: 'Corruption', message: err.message, file: err.file, offset: err.offset };
   if (err instanceof IoError) return { code: 'IoError', message: err.message };
   return { code: 'Other', message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
@@ -44,7 +47,7 @@ port.on('message', (req: JobRequest) => {
           targetFileSize: req.targetFileSize,
           newFileNumber: () => {
             const n = req.fileNumbers[next++];
-            if (n === undefined) throw new Error('the compaction ran out of reserved file numbers');
+            if (n === undefined) throw new OutOfNumbers('the compaction ran out of reserved file numbers');
             return n as FileNum;
           },
         },

@@ -36,7 +36,7 @@ export type JobRequest = CompactionRequest | FlushRequest;
 
 /** How a failed job's error crosses the thread boundary. */
 export interface WorkerError {
-  readonly code: 'Corruption' | 'IoError' | 'Other';
+  readonly code: 'Corruption' | 'IoError' | 'OutOfFileNumbers' | 'Other';
   readonly message: string;
   readonly file?: string;
   readonly offset?: number;
