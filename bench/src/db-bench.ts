@@ -8,9 +8,9 @@
 //   fillrandom/1       random puts, one awaited at a time (bounded)
 //   fillrandom/64      random puts, 64 in flight (bounded)
 //   overwrite          random puts over the filled database, 64 in flight (bounded)
-//   readrandom         random gets over the filled database
-//   readseq            a full scan
-//   seekrandom         seek to a random key and read one entry
+//   readrandom         random gets over the filled database  } in rounds across
+//   readseq            a full scan                           } the engines; medians
+//   seekrandom         seek to a random key, read one entry  } of 5 rounds
 //   fillsync/1, /64    durable puts (fsync per commit), one and 64 writers (bounded)
 //   disk               raw 4 KiB append + fdatasync, the ceiling for fillsync/1
 // Event-loop delay (monitorEventLoopDelay) is sampled during every fill.
@@ -74,6 +74,8 @@ interface Result {
   p99us?: number;
   loopDelayP99ms?: number;
   found?: number;
+  /** ops/s of each read round (the figure is their median). */
+  rounds?: number[];
   stats?: Record<string, number>;
 }
 
@@ -145,6 +147,13 @@ async function fillBatches(db: EngineAdapter, keys: (i: number) => Uint8Array): 
   }
 }
 
+interface Reader {
+  readonly name: string;
+  readonly db: EngineAdapter;
+  readonly dir: string;
+}
+const readers: Reader[] = [];
+
 async function runEngine(name: string, make: () => EngineAdapter): Promise<Result[]> {
   const out: Result[] = [];
   const rng = new Rng(SEED + 1);
@@ -155,45 +164,23 @@ async function runEngine(name: string, make: () => EngineAdapter): Promise<Resul
     out.push(result(name, 'fillseq', N, t.ms, { loopDelayP99ms: t.loopP99 }));
   });
 
-  await withDb(make, false, async (db) => {
-    const t = await timed(() => fillBatches(db, (i) => randomKeys[i] as Uint8Array));
-    out.push(result(name, 'fillrandom/batch', N, t.ms, { loopDelayP99ms: t.loopP99 }));
-    await db.settle();
-    const over = await timed(() => drive(64, BOUND_OPS, BOUND_MS, (i) => db.put(randomKeys[(i * 7919) % N] as Uint8Array, value(i + 1), false)));
-    out.push(
-      result(name, 'overwrite/64', over.value.ops, over.value.ms, {
-        p50us: percentile(over.value.lat, 0.5) * 1000,
-        p99us: percentile(over.value.lat, 0.99) * 1000,
-        loopDelayP99ms: over.loopP99,
-      }),
-    );
-    await db.settle();
-    const readRng = new Rng(SEED + 2);
-    const readKeys = Array.from({ length: N }, () => key(readRng.int(N)));
-    let found = 0;
-    let t0 = performance.now();
-    let reads = 0;
-    for (; reads < N; reads++) {
-      const v = db.get(readKeys[reads] as Uint8Array);
-      if ((v instanceof Promise ? await v : v) !== undefined) found++;
-      if ((reads & 1023) === 0 && performance.now() - t0 > BOUND_MS * 2) break;
-    }
-    out.push(result(name, 'readrandom', reads, performance.now() - t0, { found }));
-    t0 = performance.now();
-    const scanned = await db.scanAll();
-    out.push(result(name, 'readseq', scanned, performance.now() - t0));
-    const seeks = Math.min(N, QUICK ? 2_000 : 200_000);
-    t0 = performance.now();
-    let seekFound = 0;
-    let seekDone = 0;
-    for (; seekDone < seeks; seekDone++) {
-      const r = db.seek(readKeys[seekDone] as Uint8Array);
-      if (r instanceof Promise ? await r : r) seekFound++;
-      if ((seekDone & 1023) === 0 && performance.now() - t0 > BOUND_MS) break;
-    }
-    out.push(result(name, 'seekrandom', seekDone, performance.now() - t0, { found: seekFound }));
-    (out[out.length - 1] as Result).stats = db.stats();
-  });
+  // The filled database stays open for the read rounds, run later across all engines in turn.
+  const dir = mkdtempSync(join(tmpdir(), 'strata-dbbench-'));
+  const db = make();
+  await db.open(join(dir, 'db'), false);
+  const t = await timed(() => fillBatches(db, (i) => randomKeys[i] as Uint8Array));
+  out.push(result(name, 'fillrandom/batch', N, t.ms, { loopDelayP99ms: t.loopP99 }));
+  await db.settle();
+  const over = await timed(() => drive(64, BOUND_OPS, BOUND_MS, (i) => db.put(randomKeys[(i * 7919) % N] as Uint8Array, value(i + 1), false)));
+  out.push(
+    result(name, 'overwrite/64', over.value.ops, over.value.ms, {
+      p50us: percentile(over.value.lat, 0.5) * 1000,
+      p99us: percentile(over.value.lat, 0.99) * 1000,
+      loopDelayP99ms: over.loopP99,
+    }),
+  );
+  await db.settle();
+  readers.push({ name, db, dir });
 
   for (const inFlight of [1, 64]) {
     await withDb(make, false, async (db) => {
@@ -249,6 +236,75 @@ for (const name of chosen) {
   if (make === undefined) throw new Error(`unknown engine ${name}; choose from ${Object.keys(ENGINES).join(', ')}`);
   all.push(...(await runEngine(name, make)));
 }
+
+/**
+ * Reads, in rounds: each round runs readrandom (a slice of the keys),
+ * readseq and seekrandom (a slice) on every engine in turn, rotating the
+ * order, so machine noise hits all engines alike; each figure is the median
+ * over the rounds.
+ */
+async function readRounds(): Promise<Result[]> {
+  const ROUNDS = QUICK ? 1 : 5;
+  const readRng = new Rng(SEED + 2);
+  const readKeys = Array.from({ length: N }, () => key(readRng.int(N)));
+  const seeks = Math.min(N, QUICK ? 2_000 : 200_000);
+  const samples = new Map<string, { ops: number; ms: number; found: number }[]>();
+  const sample = (engine: string, workload: string, ops: number, ms: number, found = 0): void => {
+    const k = `${engine}|${workload}`;
+    const list = samples.get(k) ?? [];
+    list.push({ ops, ms, found });
+    samples.set(k, list);
+  };
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let j = 0; j < readers.length; j++) {
+      const { name, db } = readers[(r + j) % readers.length] as Reader;
+      const lo = Math.floor((r * N) / ROUNDS);
+      const hi = Math.floor(((r + 1) * N) / ROUNDS);
+      let found = 0;
+      let t0 = performance.now();
+      for (let i = lo; i < hi; i++) {
+        const v = db.get(readKeys[i] as Uint8Array);
+        if ((v instanceof Promise ? await v : v) !== undefined) found++;
+      }
+      sample(name, 'readrandom', hi - lo, performance.now() - t0, found);
+      t0 = performance.now();
+      const scanned = await db.scanAll();
+      sample(name, 'readseq', scanned, performance.now() - t0);
+      const slo = Math.floor((r * seeks) / ROUNDS);
+      const shi = Math.floor(((r + 1) * seeks) / ROUNDS);
+      let seekFound = 0;
+      t0 = performance.now();
+      for (let i = slo; i < shi; i++) {
+        const s = db.seek(readKeys[i] as Uint8Array);
+        if (s instanceof Promise ? await s : s) seekFound++;
+      }
+      sample(name, 'seekrandom', shi - slo, performance.now() - t0, seekFound);
+    }
+  }
+  const out: Result[] = [];
+  for (const { name, db } of readers) {
+    for (const workload of ['readrandom', 'readseq', 'seekrandom']) {
+      const list = samples.get(`${name}|${workload}`) ?? [];
+      const rates = list.map((x) => (x.ops / x.ms) * 1000).sort((a, b) => a - b);
+      const median = rates[Math.floor(rates.length / 2)] ?? 0;
+      const ops = list.reduce((n, x) => n + x.ops, 0);
+      const ms = list.reduce((n, x) => n + x.ms, 0);
+      const found = list.reduce((n, x) => n + x.found, 0);
+      const r = result(name, workload, ops, (ops / median) * 1000, workload === 'readseq' ? {} : { found });
+      r.rounds = rates.map((x) => Math.round(x));
+      r.seconds = ms / 1000;
+      out.push(r);
+    }
+    (out[out.length - 1] as Result).stats = db.stats();
+  }
+  for (const { db, dir } of readers) {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+all.push(...(await readRounds()));
 all.push(diskSyncRate());
 
 const find = (engine: string, workload: string): Result | undefined => all.find((r) => r.engine === engine && r.workload === workload);
@@ -272,7 +328,7 @@ const loopRows = all
 const md = [
   `# db_bench-shaped engine comparison${QUICK ? ' (quick)' : ''}`,
   '',
-  `${N} keys of 16 bytes, 100-byte values; one process, engines one after another; block cache / LevelDB cache ${CACHE_BYTES >> 20} MiB; bounded workloads stop after ${BOUND_OPS} ops or ${BOUND_MS / 1000} s (synced: ${SYNC_BOUND_MS / 1000} s). ops/s:`,
+  `${N} keys of 16 bytes, 100-byte values; one process, engines one after another; block cache / LevelDB cache ${CACHE_BYTES >> 20} MiB; bounded workloads stop after ${BOUND_OPS} ops or ${BOUND_MS / 1000} s (synced: ${SYNC_BOUND_MS / 1000} s); readrandom, readseq and seekrandom run in ${QUICK ? 1 : 5} rounds across the engines in turn and report the median round. ops/s:`,
   '',
   table(['workload', ...engines, ...engines.filter((e) => e !== 'strata').map((e) => `strata / ${e}`)], rows),
   '',
