@@ -14,7 +14,7 @@ import xxhash from 'xxhash-wasm';
 import { Rng } from '@strata/vfs';
 // The sstable layer is internal to @strata/lsm (its index exports only the engine), so the
 // benchmark reaches the built module directly; tsconfig's reference builds it first.
-import { bloomAdd, bloomMayContain, bloomProbes, newBloomFilter } from '../../packages/lsm/dist/sstable/bloom.js';
+import { bloomAdd, bloomMayContain, bloomProbes, newBloomFilter } from '@strata/lsm/sstable';
 import { environment, table, writeResults } from './lib/report.js';
 
 const quick = process.argv.includes('--quick');
