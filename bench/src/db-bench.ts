@@ -26,13 +26,9 @@ import { ClassicLevelAdapter } from './engines/classic-level.js';
 import { LmdbAdapter } from './engines/lmdb.js';
 import { StrataAdapter } from './engines/strata.js';
 import { environment, table, writeResults } from './lib/report.js';
+import { flag, halfCompressibleValues, hasFlag, key16 } from './lib/workload.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const QUICK = args.includes('--quick');
+const QUICK = hasFlag('--quick');
 const N = Number(flag('--num') ?? (QUICK ? 20_000 : 1_000_000));
 /** Bound of the open-ended workloads, in ms and ops. */
 const BOUND_MS = QUICK ? 300 : 8_000;
@@ -49,19 +45,8 @@ const ENGINES: Record<string, () => EngineAdapter> = {
 };
 const chosen = (flag('--engines') ?? Object.keys(ENGINES).join(',')).split(',');
 
-function key(n: number): Uint8Array {
-  const out = new Uint8Array(16);
-  const s = String(n).padStart(16, '0');
-  for (let i = 0; i < 16; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-const valueRng = new Rng(SEED);
-const VALUES: Uint8Array[] = Array.from({ length: 4096 }, () => {
-  const v = new Uint8Array(100);
-  v.set(valueRng.bytes(50));
-  return v;
-});
+const key = key16;
+const VALUES = halfCompressibleValues(new Rng(SEED), 4096);
 const value = (i: number): Uint8Array => VALUES[i & 4095] as Uint8Array;
 
 interface Result {
@@ -182,30 +167,19 @@ async function runEngine(name: string, make: () => EngineAdapter): Promise<Resul
   await db.settle();
   readers.push({ name, db, dir });
 
-  for (const inFlight of [1, 64]) {
-    await withDb(make, false, async (db) => {
-      const t = await timed(() => drive(inFlight, BOUND_OPS, BOUND_MS, (i) => db.put(randomKeys[i] as Uint8Array, value(i), false)));
-      out.push(
-        result(name, `fillrandom/${inFlight}`, t.value.ops, t.value.ms, {
-          p50us: percentile(t.value.lat, 0.5) * 1000,
-          p99us: percentile(t.value.lat, 0.99) * 1000,
-          loopDelayP99ms: t.loopP99,
-        }),
-      );
-    });
-  }
-
-  for (const inFlight of [1, 64]) {
-    await withDb(make, true, async (db) => {
-      const t = await timed(() => drive(inFlight, BOUND_OPS, SYNC_BOUND_MS, (i) => db.put(randomKeys[i] as Uint8Array, value(i), true)));
-      out.push(
-        result(name, `fillsync/${inFlight}`, t.value.ops, t.value.ms, {
-          p50us: percentile(t.value.lat, 0.5) * 1000,
-          p99us: percentile(t.value.lat, 0.99) * 1000,
-          stats: db.stats(),
-        }),
-      );
-    });
+  for (const sync of [false, true]) {
+    for (const inFlight of [1, 64]) {
+      await withDb(make, sync, async (db) => {
+        const t = await timed(() => drive(inFlight, BOUND_OPS, sync ? SYNC_BOUND_MS : BOUND_MS, (i) => db.put(randomKeys[i] as Uint8Array, value(i), sync)));
+        out.push(
+          result(name, `${sync ? 'fillsync' : 'fillrandom'}/${inFlight}`, t.value.ops, t.value.ms, {
+            p50us: percentile(t.value.lat, 0.5) * 1000,
+            p99us: percentile(t.value.lat, 0.99) * 1000,
+            ...(sync ? { stats: db.stats() } : { loopDelayP99ms: t.loopP99 }),
+          }),
+        );
+      });
+    }
   }
   return out;
 }

@@ -16,11 +16,10 @@ import { Rng } from '@strata/vfs';
 // benchmark reaches the built module directly; tsconfig's reference builds it first.
 import { bloomAdd, bloomMayContain, bloomProbes, newBloomFilter } from '@strata/lsm/sstable';
 import { environment, table, writeResults } from './lib/report.js';
+import { flag, hasFlag } from './lib/workload.js';
 
-const quick = process.argv.includes('--quick');
-const outIndex = process.argv.indexOf('--out');
-const outDir = outIndex >= 0 ? process.argv[outIndex + 1] : undefined;
-if (outIndex >= 0 && (outDir === undefined || outDir.startsWith('--'))) throw new Error('--out needs a directory');
+const quick = hasFlag('--quick');
+const outDir = flag('--out');
 
 const SEED = 42;
 const KEY_SIZE = 16;

@@ -16,11 +16,10 @@ import { Bench } from 'tinybench';
 import { NodeFileSystem, Rng } from '@strata/vfs';
 import { makeTempDir } from '@strata/vfs/testing';
 import { environment, table, us, writeResults } from './lib/report.js';
+import { flag, hasFlag } from './lib/workload.js';
 
-const quick = process.argv.includes('--quick');
-const outIndex = process.argv.indexOf('--out');
-const outDir = outIndex >= 0 ? process.argv[outIndex + 1] : undefined;
-if (outIndex >= 0 && (outDir === undefined || outDir.startsWith('--'))) throw new Error('--out needs a directory');
+const quick = hasFlag('--quick');
+const outDir = flag('--out');
 const FILE_SIZE = 64 << 20;
 const BLOCK = 4096;
 const TIME_MS = quick ? 150 : 700;

@@ -18,13 +18,9 @@ import { performance } from 'node:perf_hooks';
 import { LsmEngine, type LsmOptions } from '@strata/lsm';
 import { NodeFileSystem, Rng } from '@strata/vfs';
 import { environment, table, writeResults } from './lib/report.js';
+import { flag, halfCompressibleValues, hasFlag, key16 } from './lib/workload.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const QUICK = args.includes('--quick');
+const QUICK = hasFlag('--quick');
 const N = Number(flag('--num') ?? (QUICK ? 20_000 : 1_000_000));
 const OUT = flag('--out');
 const MEMTABLE = 4 * 1024 * 1024;
@@ -43,23 +39,12 @@ interface Row {
   note?: string;
 }
 
-function key(n: number): Uint8Array {
-  const out = new Uint8Array(16);
-  const s = String(n).padStart(16, '0');
-  for (let i = 0; i < 16; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
 async function strata(name: string, options: Partial<LsmOptions>): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-wa-'));
   const rng = new Rng(SEED);
   const order = Array.from({ length: N }, (_, i) => i);
   rng.shuffle(order);
-  const values = Array.from({ length: 1024 }, () => {
-    const v = new Uint8Array(100);
-    v.set(rng.bytes(50));
-    return v;
-  });
+  const values = halfCompressibleValues(rng, 1024);
   const db = await LsmEngine.open({ tables: ['bench'], fs: new NodeFileSystem(), dir: join(dir, 'db'), writeBufferSize: MEMTABLE, ...options });
   try {
     const t0 = performance.now();
@@ -67,7 +52,7 @@ async function strata(name: string, options: Partial<LsmOptions>): Promise<Row> 
     const writer = async (): Promise<void> => {
       while (next < N) {
         const i = next++;
-        await db.write([{ type: 'put', table: 'bench', key: key(order[i] as number), value: values[i & 1023] as Uint8Array }]);
+        await db.write([{ type: 'put', table: 'bench', key: key16(order[i] as number), value: values[i & 1023] as Uint8Array }]);
       }
     };
     await Promise.all(Array.from({ length: 16 }, writer));

@@ -35,6 +35,7 @@ export {
   type ScanRange,
 } from './validate.js';
 export { loadChecksum, type Checksum } from './checksum.js';
+export { io, ioAsync } from './io.js';
 export { ByteReader, ByteWriter, DecodeError } from './codec.js';
 export { encodeFrame, sealFrame } from './record-log/frame.js';
 export { scanFrames, type Frame, type FrameScan, type LogTail } from './record-log/scan.js';

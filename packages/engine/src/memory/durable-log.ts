@@ -12,7 +12,8 @@ import type { File, FileLock, FileSystem } from '@strata/vfs';
 import { posix } from 'node:path';
 import type { Checksum } from '../checksum.js';
 import { DecodeError } from '../codec.js';
-import { Corruption, IoError } from '../errors.js';
+import { Corruption } from '../errors.js';
+import { io, ioAsync } from '../io.js';
 import { HEADER_SIZE } from '../record-log/format.js';
 import { encodeFrame } from '../record-log/frame.js';
 import { scanFrames } from '../record-log/scan.js';
@@ -34,23 +35,6 @@ export interface Recovered {
   readonly checkpoint: readonly LogRecord[];
   readonly seq: number;
   readonly batches: readonly LogRecord[];
-}
-
-/** Runs a vfs call, turning its failure into an engine IoError. */
-function io<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new IoError(`${what}: ${err instanceof Error ? err.message : String(err)}`, err);
-  }
-}
-
-async function ioAsync(what: string, fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    throw new IoError(`${what}: ${err instanceof Error ? err.message : String(err)}`, err);
-  }
 }
 
 export class DurableLog {

@@ -102,7 +102,8 @@ async function merge(iter: InternalIterator, index: FragmentIndex, bottommost: b
   try {
     iter.seekToFirst();
     while (iter.valid) {
-      const k = iter.key();
+      let k = iter.key();
+      let value = iter.value();
       const klen = k.length - TRAILER_SIZE;
       if (klen !== curLen || compareRange(k, 0, klen, cur, 0, curLen) !== 0) {
         if (cur.length < klen) cur = new Uint8Array(klen * 2);
@@ -111,26 +112,17 @@ async function merge(iter: InternalIterator, index: FragmentIndex, bottommost: b
         const f = index.empty ? undefined : index.find(k.subarray(0, klen));
         filter.begin(f?.seqs ?? noCover);
         if (deps.yielder.due()) {
-          // Keys and values are views: copy the current entry before the loop turns.
-          const key = k.slice();
-          const value = iter.value().slice();
+          // Keys and values are views that may not outlive a loop turn: copy this entry first.
+          k = k.slice();
+          value = value.slice();
           await deps.yielder.yield();
-          entriesIn++;
-          const kind = kindOf(key);
-          if (!isKind(kind)) throw new Error(`unknown entry kind ${kind}`);
-          if (filter.keep(seqOf(key), kind)) {
-            writer.add(key, value);
-            entriesOut++;
-          }
-          iter.next();
-          continue;
         }
       }
       entriesIn++;
       const kind = kindOf(k);
       if (!isKind(kind)) throw new Error(`unknown entry kind ${kind}`);
       if (filter.keep(seqOf(k), kind)) {
-        writer.add(k, iter.value());
+        writer.add(k, value);
         entriesOut++;
       }
       iter.next();

@@ -9,7 +9,7 @@
 // finish() syncs every output and returns their metadata. abandon() closes
 // and removes what was written.
 
-import type { Checksum } from '@strata/engine';
+import { io, ioAsync, type Checksum } from '@strata/engine';
 import type { File, FileSystem } from '@strata/vfs';
 import { posix } from 'node:path';
 import { compareBytes, compareRange, TRAILER_SIZE } from '../keys/internal-key.js';
@@ -17,7 +17,6 @@ import type { Fragment } from '../range-del/fragmenter.js';
 import { TableBuilder, type TableBuilderOptions } from '../sstable/table-builder.js';
 import type { FileMeta } from '../version/file-meta.js';
 import { sstName, type FileNum } from '../version/filenames.js';
-import { io, ioAsync } from '../version/version-set.js';
 
 export interface OutputContext {
   readonly fs: FileSystem;

@@ -31,6 +31,8 @@ import {
   Corruption,
   EngineError,
   InvalidArgument,
+  io,
+  ioAsync,
   IoError,
   loadChecksum,
   resolveScanRange,
@@ -61,11 +63,12 @@ import { Memtable } from '../memtable/memtable.js';
 import { FragmentIndex } from '../range-del/fragment-index.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
 import { BlockCache } from '../sstable/block-cache.js';
+import type { TableBuilderOptions } from '../sstable/table-builder.js';
 import { newReadCounters, type ReadCounters } from '../stats/read-stats.js';
 import { TableCache, type TableHandle } from '../table-cache/table-cache.js';
 import { inRange, unionRange, type FileMeta, type KeyRange } from '../version/file-meta.js';
 import { LOCK, parseName, walName, type FileNum } from '../version/filenames.js';
-import { io, ioAsync, VersionSet } from '../version/version-set.js';
+import { VersionSet } from '../version/version-set.js';
 import { encodeBatch, LAYOUT_STRIDE, OpType, sealBatch, type EncodedBatch, type OpInput } from '../wal/batch.js';
 import { readWal } from '../wal/wal-reader.js';
 import { DbIterator } from './db-iterator.js';
@@ -888,14 +891,7 @@ export class LsmEngine implements StorageEngine {
   #runInThread(thread: CompactionThread, spec: CompactionSpec, target: number, outputs: number[]): Promise<JobResult> {
     let inputBytes = 0;
     for (const { files } of spec.inputs) for (const f of files) inputBytes += f.size;
-    const count = (Number.isFinite(target) ? Math.ceil((2 * inputBytes) / target) : 0) + 16;
-    const fileNumbers: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const n = this.#versions.newFileNumber();
-      this.#pendingOutputs.add(n);
-      outputs.push(n);
-      fileNumbers.push(n);
-    }
+    const fileNumbers = this.#reserveOutputs((Number.isFinite(target) ? Math.ceil((2 * inputBytes) / target) : 0) + 16, outputs);
     return thread.run({
       kind: 'compaction',
       dir: this.#dir,
@@ -912,13 +908,7 @@ export class LsmEngine implements StorageEngine {
     // Packing ~75k entries takes tens of ms: in slices, like any background work here.
     const entries = await packEntries(imm.iterator(), imm.pointSizes, new Yielder(this.#opts.backgroundSliceMs));
     if (this.#closing) throw new Aborted();
-    const fileNumbers: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const n = this.#versions.newFileNumber();
-      this.#pendingOutputs.add(n);
-      outputs.push(n);
-      fileNumbers.push(n);
-    }
+    const fileNumbers = this.#reserveOutputs(4, outputs);
     return thread.run({
       kind: 'flush',
       dir: this.#dir,
@@ -929,6 +919,18 @@ export class LsmEngine implements StorageEngine {
       targetFileSize: Infinity,
       fileNumbers,
     });
+  }
+
+  /** Allocates `count` file numbers for a job's outputs, protected from deletion until the job is recorded (or abandoned). */
+  #reserveOutputs(count: number, outputs: number[]): number[] {
+    const numbers: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const n = this.#versions.newFileNumber();
+      this.#pendingOutputs.add(n);
+      outputs.push(n);
+      numbers.push(n);
+    }
+    return numbers;
   }
 
   #jobDeps(targetFileSize: number, outputs: number[]): JobDeps {
@@ -943,10 +945,7 @@ export class LsmEngine implements StorageEngine {
         targetFileSize,
         newFileNumber: () => {
           if (closing()) throw new Aborted();
-          const n = this.#versions.newFileNumber();
-          this.#pendingOutputs.add(n);
-          outputs.push(n);
-          return n;
+          return this.#reserveOutputs(1, outputs)[0] as FileNum;
         },
       },
       tableCache: this.#tableCache,
@@ -1177,7 +1176,7 @@ const noop = (): void => undefined;
 /** #probe's answer when the table holds no version of the key. */
 const MISS = Symbol('miss');
 
-function tableOptions(o: ResolvedOptions): { blockSize: number; restartInterval: number; compression: 'lz4' | 'none'; bloomBitsPerKey: number } {
+function tableOptions(o: ResolvedOptions): TableBuilderOptions {
   return { blockSize: o.blockSize, restartInterval: o.restartInterval, compression: o.compression, bloomBitsPerKey: o.bloomBitsPerKey };
 }
 

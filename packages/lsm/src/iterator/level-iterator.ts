@@ -4,7 +4,7 @@
 
 import { compareBytes, tableKeyOf } from '../keys/internal-key.js';
 import type { TableCache, TableHandle } from '../table-cache/table-cache.js';
-import { afterRange, type FileMeta } from '../version/file-meta.js';
+import { firstNotBefore, type FileMeta } from '../version/file-meta.js';
 import type { InternalIterator } from './internal-iterator.js';
 
 export class LevelIterator implements InternalIterator {
@@ -59,15 +59,7 @@ export class LevelIterator implements InternalIterator {
   }
 
   seek(ikey: Uint8Array): void {
-    const tkey = tableKeyOf(ikey);
-    let lo = 0;
-    let hi = this.#files.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (afterRange(tkey, this.#files[mid] as FileMeta)) lo = mid + 1;
-      else hi = mid;
-    }
-    this.#open(lo);
+    this.#open(firstNotBefore(this.#files, tableKeyOf(ikey)));
     this.#iter?.seek(ikey);
     this.#skipForward();
   }

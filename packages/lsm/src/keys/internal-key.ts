@@ -7,6 +7,8 @@
 // descending, so the newest version of a key comes first.
 // Part of the on-disk format (docs/format/sstable.md, docs/format/wal.md).
 
+export { compareBytes } from '@strata/engine';
+
 /** A batch sequence number. Invariant: 0 <= seq <= MAX_SEQ; 0 means "before any write". */
 export type SeqNum = number & { readonly __brand: 'SeqNum' };
 
@@ -41,11 +43,6 @@ export function tableKey(tableId: number, key: Uint8Array): Uint8Array {
 /** The prefix every table key of `tableId` starts with. */
 export function tablePrefix(tableId: number): Uint8Array {
   return tableKey(tableId, new Uint8Array(0));
-}
-
-/** The user key inside a table key (a view). */
-export function userKeyOf(tkey: Uint8Array): Uint8Array {
-  return tkey.subarray(TABLE_ID_SIZE);
 }
 
 /** The internal key (tkey, seq, kind). */
@@ -86,16 +83,6 @@ export function seqOf(ikey: Uint8Array): SeqNum {
 /** The kind byte of an internal key (check it with isKind before trusting it). */
 export function kindOf(ikey: Uint8Array): number {
   return ikey[ikey.length - 1] as number;
-}
-
-/** Bytewise order of two byte strings; negative, zero or positive. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = a.length < b.length ? a.length : b.length;
-  for (let i = 0; i < n; i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
 }
 
 /** Bytewise order of a[aStart, aEnd) and b[bStart, bEnd), without allocating views. */

@@ -9,7 +9,7 @@
 // and cursors stay valid across adds.
 
 import type { InternalIterator } from '../iterator/internal-iterator.js';
-import { internalKey, type Kind, kindOf, MAX_SEQ, TABLE_ID_SIZE, TRAILER_SIZE, writeTrailer, type SeqNum } from '../keys/internal-key.js';
+import { internalKey, type Kind, kindOf, MAX_SEQ, seqOf, TABLE_ID_SIZE, TRAILER_SIZE, writeTrailer, type SeqNum } from '../keys/internal-key.js';
 import { FragmentIndex } from '../range-del/fragment-index.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
 import { compareEntry, latin1, SortedTree, type TreeCursor, type TreeEntry } from './sorted-tree.js';
@@ -73,12 +73,7 @@ export class Memtable {
 
   /** Adds a point entry for table key `tkey`. */
   add(seq: number, kind: Kind, tkey: Uint8Array, value: Uint8Array): void {
-    const ikey = internalKey(tkey, seq, kind);
-    this.#tree.insert({ skey: latin1(tkey, 0, tkey.length), seq, ikey, value });
-    this.#keyBytes += ikey.length;
-    this.#valueBytes += value.length;
-    this.#bytes += tkey.length + TRAILER_SIZE + value.length + ENTRY_OVERHEAD;
-    this.#noteSeq(seq);
+    this.#insert(internalKey(tkey, seq, kind), tkey.length, seq, value);
   }
 
   /**
@@ -96,6 +91,11 @@ export class Memtable {
       ikey.set(bytes.subarray(keyAt, keyAt + keyLen), TABLE_ID_SIZE);
     }
     writeTrailer(ikey, tlen, seq, kind);
+    this.#insert(ikey, tlen, seq, value);
+  }
+
+  /** Inserts the entry `ikey` (whose table key is its first `tlen` bytes) and charges it. */
+  #insert(ikey: Uint8Array, tlen: number, seq: number, value: Uint8Array): void {
     this.#tree.insert({ skey: latin1(ikey, 0, tlen), seq, ikey, value });
     this.#keyBytes += ikey.length;
     this.#valueBytes += value.length;
@@ -200,9 +200,5 @@ class MemtableIterator implements InternalIterator {
  * searching with seq s finds the same first entry.
  */
 function seqForSeek(ikey: Uint8Array): number {
-  const p = ikey.length - TRAILER_SIZE;
-  const hi = ((ikey[p] as number) << 16) | ((ikey[p + 1] as number) << 8) | (ikey[p + 2] as number);
-  const lo = (((ikey[p + 3] as number) << 24) | ((ikey[p + 4] as number) << 16) | ((ikey[p + 5] as number) << 8) | (ikey[p + 6] as number)) >>> 0;
-  const seq = hi * 0x1_0000_0000 + lo;
-  return Math.min(seq, MAX_SEQ);
+  return Math.min(seqOf(ikey), MAX_SEQ);
 }

@@ -34,6 +34,18 @@ export function afterRange(k: Uint8Array, r: KeyRange): boolean {
   return c > 0 || (c === 0 && r.largestExclusive);
 }
 
+/** Index of the first of `files` (sorted, non-overlapping) that does not end before `k`; files.length if none. */
+export function firstNotBefore(files: readonly KeyRange[], k: Uint8Array): number {
+  let lo = 0;
+  let hi = files.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (afterRange(k, files[mid] as KeyRange)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** True if `k` lies inside `r`. */
 export function inRange(k: Uint8Array, r: KeyRange): boolean {
   return compareBytes(k, r.smallest) >= 0 && !afterRange(k, r);

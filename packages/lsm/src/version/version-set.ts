@@ -9,7 +9,7 @@
 // each resolves only after its record is synced and the version installed.
 
 import type { Checksum } from '@strata/engine';
-import { Corruption, DecodeError, encodeFrame, IoError, scanFrames } from '@strata/engine';
+import { Corruption, DecodeError, encodeFrame, io, ioAsync, IoError, scanFrames } from '@strata/engine';
 import type { File, FileSystem } from '@strata/vfs';
 import { posix } from 'node:path';
 import { checkLevels, sortLevel, Version } from './version.js';
@@ -21,23 +21,6 @@ export interface VersionSetOptions {
   readonly numLevels: number;
   /** Start a fresh manifest once the live one exceeds this many bytes. */
   readonly manifestMaxBytes: number;
-}
-
-/** Runs a vfs call, turning its failure into an IoError. */
-export function io<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new IoError(`${what}: ${err instanceof Error ? err.message : String(err)}`, err);
-  }
-}
-
-export async function ioAsync(what: string, fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    throw new IoError(`${what}: ${err instanceof Error ? err.message : String(err)}`, err);
-  }
 }
 
 /** Applies `edit` to `base`; throws Error if it is inconsistent (deletes a file that is not there, adds a duplicate). */

@@ -8,7 +8,7 @@
 // the VersionSet deletes a file only once no live version holds it.
 
 import { compareBytes } from '../keys/internal-key.js';
-import { afterRange, inRange, rangesOverlap, totalSize, type FileMeta, type KeyRange } from './file-meta.js';
+import { afterRange, firstNotBefore, rangesOverlap, totalSize, type FileMeta, type KeyRange } from './file-meta.js';
 
 export class Version {
   /** Files per level. Invariant: see the header. */
@@ -44,15 +44,9 @@ export class Version {
   /** Index of the file in sorted level `level` (>= 1) whose range may contain `tkey`, or -1. */
   findFile(level: number, tkey: Uint8Array): number {
     const files = this.files(level);
-    let lo = 0;
-    let hi = files.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (afterRange(tkey, files[mid] as FileMeta)) lo = mid + 1;
-      else hi = mid;
-    }
-    const f = files[lo];
-    return f !== undefined && compareBytes(tkey, f.smallest) >= 0 ? lo : -1;
+    const i = firstNotBefore(files, tkey);
+    const f = files[i];
+    return f !== undefined && compareBytes(tkey, f.smallest) >= 0 ? i : -1;
   }
 
   /** Files of `level` whose range overlaps `range`, in level order. */
@@ -60,38 +54,13 @@ export class Version {
     const files = this.files(level);
     if (level === 0) return files.filter((f) => rangesOverlap(f, range));
     // Sorted level: the overlapping files are contiguous.
-    let lo = 0;
-    let hi = files.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (afterRange(range.smallest, files[mid] as FileMeta)) lo = mid + 1;
-      else hi = mid;
-    }
     const out: FileMeta[] = [];
-    for (let i = lo; i < files.length; i++) {
+    for (let i = firstNotBefore(files, range.smallest); i < files.length; i++) {
       const f = files[i] as FileMeta;
       if (afterRange(f.smallest, range)) break;
       out.push(f);
     }
     return out;
-  }
-
-  /** L0 files containing `tkey`, newest first. */
-  l0Containing(tkey: Uint8Array): FileMeta[] {
-    return this.files(0).filter((f) => inRange(tkey, f));
-  }
-
-  /** Total bytes of every file. */
-  totalBytes(): number {
-    let n = 0;
-    for (let l = 0; l < this.levels.length; l++) n += this.levelBytes(l);
-    return n;
-  }
-
-  /** The deepest level holding files, or -1 if the tree is empty. */
-  deepestLevel(): number {
-    for (let l = this.levels.length - 1; l >= 0; l--) if (this.files(l).length > 0) return l;
-    return -1;
   }
 }
 

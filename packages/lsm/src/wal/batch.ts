@@ -9,7 +9,7 @@
 // bytes   := length varint | raw
 
 import type { Checksum } from '@strata/engine';
-import { RECORD_HEADER_SIZE, sealFrame } from '@strata/engine';
+import { ByteReader, DecodeError, RECORD_HEADER_SIZE, sealFrame } from '@strata/engine';
 
 /** Op type bytes. Part of the format. */
 export const OpType = { Delete: 0, Put: 1, DeleteRange: 2 } as const;
@@ -123,64 +123,27 @@ export function sealBatch(batch: EncodedBatch, seq: number, checksum: Checksum):
   sealFrame(f, checksum);
 }
 
-/** Why a payload could not be decoded, with the payload offset. */
-export class BatchDecodeError extends Error {
-  readonly position: number;
-  constructor(message: string, position: number) {
-    super(`${message} at payload byte ${position}`);
-    this.position = position;
-  }
-}
-
-/** Decodes a batch payload: its sequence number and ops. Throws BatchDecodeError if malformed. */
+/** Decodes a batch payload: its sequence number and ops. Throws DecodeError (from the engine codec) if malformed. */
 export function decodeBatch(payload: Uint8Array): { seq: number; ops: BatchOp[] } {
-  let pos = 0;
-  const need = (n: number): void => {
-    if (pos + n > payload.length) throw new BatchDecodeError('batch record ends early', pos);
-  };
-  const varint = (): number => {
-    let x = 0;
-    let mul = 1;
-    for (let i = 0; i < 8; i++) {
-      need(1);
-      const b = payload[pos++] as number;
-      x += (b & 0x7f) * mul;
-      if (b < 0x80) {
-        if (!Number.isSafeInteger(x)) break;
-        return x;
-      }
-      mul *= 0x80;
-    }
-    throw new BatchDecodeError('malformed varint', pos);
-  };
-  const bytes = (): Uint8Array => {
-    const n = varint();
-    need(n);
-    const out = payload.subarray(pos, pos + n);
-    pos += n;
-    return out;
-  };
-  need(SEQ_SIZE);
-  const lo = (payload[0] as number) | ((payload[1] as number) << 8) | ((payload[2] as number) << 16) | ((payload[3] as number) << 24);
-  const hi = (payload[4] as number) | ((payload[5] as number) << 8) | ((payload[6] as number) << 16) | ((payload[7] as number) << 24);
-  const seq = (hi >>> 0) * 0x1_0000_0000 + (lo >>> 0);
-  if (!Number.isSafeInteger(seq)) throw new BatchDecodeError('sequence number out of range', 0);
-  pos = SEQ_SIZE;
-  const count = varint();
+  const r = new ByteReader(payload);
+  const seqBytes = r.raw(SEQ_SIZE);
+  const view = new DataView(seqBytes.buffer, seqBytes.byteOffset, SEQ_SIZE);
+  const seq = view.getUint32(4, true) * 0x1_0000_0000 + view.getUint32(0, true);
+  if (!Number.isSafeInteger(seq)) throw new DecodeError('sequence number out of range', 0);
+  const count = r.varint();
   const ops: BatchOp[] = [];
   const empty = new Uint8Array(0);
   for (let i = 0; i < count; i++) {
-    need(1);
-    const at = pos;
-    const type = payload[pos++] as number;
+    const at = r.position;
+    const type = r.u8();
     if (type !== OpType.Delete && type !== OpType.Put && type !== OpType.DeleteRange) {
-      throw new BatchDecodeError(`unknown op type ${type}`, at);
+      throw new DecodeError(`unknown op type ${type}`, at);
     }
-    const tableId = varint();
-    const key = bytes();
-    const value = type === OpType.Delete ? empty : bytes();
+    const tableId = r.varint();
+    const key = r.bytes();
+    const value = type === OpType.Delete ? empty : r.bytes();
     ops.push({ type, tableId, key, value });
   }
-  if (pos !== payload.length) throw new BatchDecodeError('trailing bytes after the last op', pos);
+  r.expectEnd();
   return { seq, ops };
 }

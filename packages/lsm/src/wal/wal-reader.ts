@@ -4,10 +4,9 @@
 // good one, or a good frame holding an undecodable batch, is Corruption.
 
 import type { Checksum } from '@strata/engine';
-import { Corruption, scanFrames } from '@strata/engine';
+import { Corruption, DecodeError, io, scanFrames } from '@strata/engine';
 import type { FileSystem } from '@strata/vfs';
-import { io } from '../version/version-set.js';
-import { BatchDecodeError, decodeBatch, type BatchOp } from './batch.js';
+import { decodeBatch, type BatchOp } from './batch.js';
 
 export interface WalRecord {
   readonly seq: number;
@@ -37,11 +36,11 @@ export function readWal(fs: FileSystem, path: string, checksum: Checksum): WalCo
   for (const frame of scan.frames) {
     try {
       const { seq, ops } = decodeBatch(frame.payload);
-      if (seq <= lastSeq) throw new BatchDecodeError(`sequence number ${seq} does not follow ${lastSeq}`, 0);
+      if (seq <= lastSeq) throw new DecodeError(`sequence number ${seq} does not follow ${lastSeq}`, 0);
       lastSeq = seq + Math.max(ops.length, 1) - 1;
       records.push({ seq, ops });
     } catch (err) {
-      if (err instanceof BatchDecodeError) throw new Corruption(path, frame.offset, `bad WAL record: ${err.message}`);
+      if (err instanceof DecodeError) throw new Corruption(path, frame.offset, `bad WAL record: ${err.message}`);
       throw err;
     }
   }
