@@ -51,7 +51,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { runCompaction, runFlush, type CompactionSpec, type JobDeps, type JobResult } from '../compaction/compaction-job.js';
 import { CompactionThread, OutOfFileNumbers } from '../compaction/worker/compaction-thread.js';
-import { packEntries } from '../compaction/worker/packed-entries.js';
 import { isBottommost, leveledScores, pickLeveled } from '../compaction/leveled-picker.js';
 import { pickTiered, sortedRuns, tieredScore } from '../compaction/tiered-picker.js';
 import { Yielder } from '../compaction/yielder.js';
@@ -69,19 +68,14 @@ import { TableCache, type TableHandle } from '../table-cache/table-cache.js';
 import { inRange, unionRange, type FileMeta, type KeyRange } from '../version/file-meta.js';
 import { LOCK, parseName, walName, type FileNum } from '../version/filenames.js';
 import { VersionSet } from '../version/version-set.js';
-import { encodeBatch, LAYOUT_STRIDE, OpType, sealBatch, type EncodedBatch, type OpInput } from '../wal/batch.js';
+import { OpType, sealBatch, type EncodedBatch } from '../wal/batch.js';
+import { WriteQueue, type Group, type Pending } from './write-queue.js';
+import { applyBatch, applyOp } from './apply-batch.js';
 import { readWal } from '../wal/wal-reader.js';
 import { DbIterator } from './db-iterator.js';
 import { LoopWatch } from './loop-watch.js';
 import { resolveOptions, type LsmOptions, type ResolvedOptions } from './options.js';
 import { deriveStats, formatStats, newWriteCounters, type LevelStats, type LsmStats, type WriteCounters } from './stats.js';
-
-interface Pending {
-  readonly batch: EncodedBatch;
-  readonly sync: boolean;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
 
 /** Thrown inside background jobs when the engine is closing; never escapes. */
 class Aborted extends Error {}
@@ -117,7 +111,7 @@ export class LsmEngine implements StorageEngine {
   /** File numbers of outputs being written by running jobs. */
   readonly #pendingOutputs = new Set<number>();
 
-  #queue: Pending[] = [];
+  readonly #queue = new WriteQueue();
   #leading = false;
   #leader: Promise<void> = Promise.resolve();
   /** Slowdown debt in ms not yet slept. */
@@ -373,7 +367,7 @@ export class LsmEngine implements StorageEngine {
           if (t > maxTomb) maxTomb = t;
         }
         const e = m.get(tkey, readSeq);
-        if (e !== undefined) return e.seq < maxTomb || e.kind !== Kind.Put ? undefined : e.value.slice();
+        if (e !== undefined) return e.seq < maxTomb || e.kind !== Kind.Put ? undefined : e.value;
       }
       const v = this.#versions.current;
       const l0 = v.files(0);
@@ -554,45 +548,60 @@ export class LsmEngine implements StorageEngine {
 
   // ---------------------------------------------------------------- writes
 
-  async write(ops: readonly WriteOp[], options?: WriteOptions): Promise<void> {
-    this.#checkOpen();
-    const { sync } = checkWriteOptions(options);
-    checkWriteBatch(ops, this.#tableIds, this.limits);
-    if (this.#failed !== undefined) throw this.#failed;
-    const inputs: OpInput[] = new Array<OpInput>(ops.length);
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i] as WriteOp;
-      const tableId = this.#tableIds.get(op.table) as number;
-      switch (op.type) {
-        case 'put':
-          inputs[i] = { type: OpType.Put, tableId, key: op.key, value: op.value };
-          break;
-        case 'delete':
-          inputs[i] = { type: OpType.Delete, tableId, key: op.key, value: EMPTY };
-          break;
-        case 'deleteRange':
-          inputs[i] = { type: OpType.DeleteRange, tableId, key: op.start, value: op.end };
-          break;
-      }
+  write(ops: readonly WriteOp[], options?: WriteOptions): Promise<void> {
+    let batch: EncodedBatch;
+    let sync: boolean;
+    try {
+      this.#checkOpen();
+      sync = checkWriteOptions(options).sync;
+      checkWriteBatch(ops, this.#tableIds, this.limits);
+      if (this.#failed !== undefined) throw this.#failed;
+      batch = this.#queue.encode(ops, this.#tableIds);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    const batch = encodeBatch(inputs);
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ batch, sync, resolve, reject });
       if (!this.#leading) {
+        // Writes issued in this same tick join the group: the commit runs as a microtask.
         this.#leading = true;
-        this.#leader = this.#lead();
+        queueMicrotask(this.#drain);
       }
     });
   }
 
+  /**
+   * Commits the queued writes. When nothing needs waiting for (no sync asked,
+   * room in the memtable, no stall, the event loop not starved) the whole
+   * group commits here and now; otherwise the async leader takes over.
+   */
+  readonly #drain = (): void => {
+    if (this.#queue.length > 0 && this.#canCommitNow()) this.#commitUnsynced(this.#queue.take());
+    if (this.#queue.length === 0) {
+      this.#leading = false;
+      return;
+    }
+    this.#leader = this.#lead();
+  };
+
+  #canCommitNow(): boolean {
+    const o = this.#opts;
+    if (this.#failed !== undefined || this.#closing || this.#mem.bytes >= o.writeBufferSize) return false;
+    if (this.#l0Pressure() >= o.l0SlowdownTrigger) return false;
+    return !this.#queue.wantsSync && !this.#loopWatch.due();
+  }
+
   async #lead(): Promise<void> {
     try {
-      // Let writes issued in the same tick join the first group.
-      await Promise.resolve();
       while (this.#queue.length > 0) {
         if (this.#failed !== undefined) {
           this.#rejectAll(this.#failed);
           break;
+        }
+        // Back on the fast path once nothing needs waiting for.
+        if (this.#canCommitNow()) {
+          this.#commitUnsynced(this.#queue.take());
+          continue;
         }
         try {
           await this.#makeRoomForWrite();
@@ -601,68 +610,89 @@ export class LsmEngine implements StorageEngine {
           continue;
         }
         if (this.#loopWatch.due()) await this.#loopWatch.yield();
-        const group = this.#queue;
-        this.#queue = [];
-        await this.#commit(group);
+        await this.#commit(this.#queue.take());
       }
     } finally {
       this.#leading = false;
     }
   }
 
-  async #commit(group: Pending[]): Promise<void> {
+  /** Appends the group's batches to the WAL as one write; returns the seq after them, or undefined if the append failed (group failed). */
+  #append(group: Group): number | undefined {
     let seq = this.#lastSeq + 1;
-    let bytes = 0;
-    let sync = false;
-    const frames: Uint8Array[] = [];
-    for (const p of group) {
-      sync ||= p.sync;
+    const buf = group.buffer;
+    for (const p of group.writers) {
       if (p.batch.count === 0) continue;
-      sealBatch(p.batch, seq, this.#checksum);
+      sealBatch(buf.bytes, p.batch, seq, this.#checksum);
       seq += p.batch.count;
-      frames.push(p.batch.frame);
-      bytes += p.batch.frame.length;
     }
-    let syncing: Promise<void> | undefined;
+    if (buf.length === 0) return seq;
     try {
-      if (frames.length > 0) {
-        const data = frames.length === 1 ? (frames[0] as Uint8Array) : concat(frames, bytes);
-        const wal = this.#wal;
-        io(`appending to ${wal.path}`, () => wal.append(data));
-        this.#counters.walBytes += bytes;
-      }
-      if (sync) {
-        const wal = this.#wal;
-        syncing = ioAsync(`syncing ${wal.path}`, () => wal.datasync());
-      }
+      const wal = this.#wal;
+      io(`appending to ${wal.path}`, () => wal.append(buf.bytes.subarray(0, buf.length)));
+      this.#counters.walBytes += buf.length;
     } catch (err) {
-      this.#failGroup(group, err);
-      return;
+      this.#failGroup(group.writers, err);
+      return undefined;
     }
-    // Apply in order while the sync (if any) is in flight: the entries stay
-    // invisible until #lastSeq moves past them, which happens only once they
-    // are as durable as promised. If the sync fails, #lastSeq never moves
-    // again (fail-stop), so they are never read.
+    return seq;
+  }
+
+  /**
+   * Applies the group's batches to the memtable in order, then recycles the
+   * group's buffer (the WAL and the memtable have their copies). The entries
+   * stay invisible until #lastSeq moves past them, which happens only once
+   * they are as durable as promised; if a sync fails, #lastSeq never moves
+   * again (fail-stop), so they are never read.
+   */
+  #apply(group: Group): void {
     let s = this.#lastSeq + 1;
-    for (const p of group) {
+    const bytes = group.buffer.bytes;
+    for (const p of group.writers) {
       if (p.batch.count === 0) continue;
-      s = applyBatch(this.#mem, p.batch, s);
+      s = applyBatch(this.#mem, bytes, p.batch, s);
       this.#counters.userBytes += p.batch.userBytes;
       this.#counters.ops += p.batch.count;
     }
+    this.#queue.recycle(group);
+  }
+
+  /** Makes a committed group visible and resolves its writers. */
+  #publish(group: Group, nextSeq: number): void {
+    this.#counters.batches += group.writers.length;
+    this.#counters.groups++;
+    this.#lastSeq = nextSeq - 1;
+    for (const p of group.writers) p.resolve();
+  }
+
+  /** Commits a group that asked for no sync: append, apply, publish, all at once. */
+  #commitUnsynced(group: Group): void {
+    const next = this.#append(group);
+    if (next === undefined) return;
+    this.#apply(group);
+    this.#publish(group, next);
+  }
+
+  async #commit(group: Group): Promise<void> {
+    const next = this.#append(group);
+    if (next === undefined) return;
+    let syncing: Promise<void> | undefined;
+    if (group.writers.some((p) => p.sync)) {
+      const wal = this.#wal;
+      syncing = ioAsync(`syncing ${wal.path}`, () => wal.datasync());
+    }
+    // Apply while the sync (if any) is in flight (see #apply).
+    this.#apply(group);
     if (syncing !== undefined) {
       try {
         await syncing;
         this.#counters.walSyncs++;
       } catch (err) {
-        this.#failGroup(group, err);
+        this.#failGroup(group.writers, err);
         return;
       }
     }
-    this.#counters.batches += group.length;
-    this.#counters.groups++;
-    this.#lastSeq = seq - 1;
-    for (const p of group) p.resolve();
+    this.#publish(group, next);
   }
 
   #failGroup(group: readonly Pending[], err: unknown): void {
@@ -673,9 +703,7 @@ export class LsmEngine implements StorageEngine {
   }
 
   #rejectAll(err: unknown): void {
-    const q = this.#queue;
-    this.#queue = [];
-    for (const p of q) p.reject(err);
+    for (const p of this.#queue.take().writers) p.reject(err);
   }
 
   /** Number of L0 files (leveled) or sorted runs (tiered): what the slowdown and stop triggers count. */
@@ -697,8 +725,7 @@ export class LsmEngine implements StorageEngine {
       if (!delayed && l0 >= o.l0SlowdownTrigger && l0 < o.l0StopTrigger) {
         // Gradual slowdown: the allowed rate falls linearly to near zero at the stop trigger.
         delayed = true;
-        let bytes = 0;
-        for (const p of this.#queue) bytes += p.batch.frame.length;
+        const bytes = this.#queue.bytes;
         const rate = (o.delayedWriteRate * (o.l0StopTrigger - l0)) / (o.l0StopTrigger - o.l0SlowdownTrigger + 1);
         this.#delayDebtMs += (1000 * bytes) / Math.max(1, rate);
         this.#counters.slowdowns++;
@@ -903,11 +930,9 @@ export class LsmEngine implements StorageEngine {
     });
   }
 
-  /** Flushes `imm` on the worker thread: its entries go over packed into flat, transferred buffers. */
+  /** Flushes `imm` on the worker thread, which reads the memtable's arena chunks in place (shared memory). */
   async #flushInThread(thread: CompactionThread, imm: Memtable, outputs: number[]): Promise<JobResult> {
-    // Packing ~75k entries takes tens of ms: in slices, like any background work here.
-    const entries = await packEntries(imm.iterator(), imm.pointSizes, new Yielder(this.#opts.backgroundSliceMs));
-    if (this.#closing) throw new Aborted();
+    const entries = imm.frozen();
     const fileNumbers = this.#reserveOutputs(4, outputs);
     return thread.run({
       kind: 'flush',
@@ -1171,56 +1196,10 @@ export class LsmEngine implements StorageEngine {
   }
 }
 
-const EMPTY = new Uint8Array(0);
 const noop = (): void => undefined;
 /** #probe's answer when the table holds no version of the key. */
 const MISS = Symbol('miss');
 
 function tableOptions(o: ResolvedOptions): TableBuilderOptions {
   return { blockSize: o.blockSize, restartInterval: o.restartInterval, compression: o.compression, bloomBitsPerKey: o.bloomBitsPerKey };
-}
-
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
-}
-
-function applyOp(mem: Memtable, seq: number, type: OpType, tkey: Uint8Array, value: Uint8Array): void {
-  switch (type) {
-    case OpType.Put:
-      mem.add(seq, Kind.Put, tkey, value);
-      break;
-    case OpType.Delete:
-      mem.add(seq, Kind.Delete, tkey, EMPTY);
-      break;
-    case OpType.DeleteRange:
-      mem.addRangeTombstone(tkey, value, seq);
-      break;
-  }
-}
-
-/** Applies an encoded batch (already sealed with `seq`) to the memtable, from its own copy of the bytes; returns the next free seq. */
-function applyBatch(mem: Memtable, batch: EncodedBatch, seq: number): number {
-  const f = batch.frame;
-  const l = batch.layout;
-  for (let i = 0; i < l.length; i += LAYOUT_STRIDE) {
-    const type = l[i] as OpType;
-    const keyAt = l[i + 1] as number;
-    const keyLen = l[i + 2] as number;
-    const valueAt = l[i + 3] as number;
-    const valueLen = l[i + 4] as number;
-    const tableId = l[i + 5] as number;
-    if (type === OpType.DeleteRange) {
-      mem.addRangeTombstone(tableKey(tableId, f.subarray(keyAt, keyAt + keyLen)), tableKey(tableId, f.subarray(valueAt, valueAt + valueLen)), seq);
-    } else {
-      mem.addFromBytes(seq, type === OpType.Put ? Kind.Put : Kind.Delete, tableId, f, keyAt, keyLen, type === OpType.Put ? f.subarray(valueAt, valueAt + valueLen) : EMPTY);
-    }
-    seq++;
-  }
-  return seq;
 }

@@ -74,9 +74,13 @@ export function tableKeyOf(ikey: Uint8Array): Uint8Array {
 
 /** The sequence number of an internal key. */
 export function seqOf(ikey: Uint8Array): SeqNum {
-  const p = ikey.length - TRAILER_SIZE;
-  const hi = ((ikey[p] as number) << 16) | ((ikey[p + 1] as number) << 8) | (ikey[p + 2] as number);
-  const lo = (((ikey[p + 3] as number) << 24) | ((ikey[p + 4] as number) << 16) | ((ikey[p + 5] as number) << 8) | (ikey[p + 6] as number)) >>> 0;
+  return seqAt(ikey, ikey.length - TRAILER_SIZE);
+}
+
+/** The sequence number in the trailer that starts at `p` of `b`. */
+export function seqAt(b: Uint8Array, p: number): SeqNum {
+  const hi = ((b[p] as number) << 16) | ((b[p + 1] as number) << 8) | (b[p + 2] as number);
+  const lo = (((b[p + 3] as number) << 24) | ((b[p + 4] as number) << 16) | ((b[p + 5] as number) << 8) | (b[p + 6] as number)) >>> 0;
   return (hi * 0x1_0000_0000 + lo) as SeqNum;
 }
 

@@ -1,36 +1,43 @@
 // The memtable: every write lands here after the WAL, until the table fills
 // (by bytes), turns immutable and is flushed to an L0 SSTable in the
-// background. Point entries live in a sorted two-level tree keyed by
-// internal key (sorted-tree.ts; measured faster here than a skiplist, see
-// docs/lsm.md); range tombstones in a list, fragmented lazily for reads.
+// background. Point entries live in an arena of shared-memory chunks
+// (arena.ts), indexed by a sorted two-level tree of refs (sorted-tree.ts;
+// measured faster here than a skiplist, see docs/lsm.md); range tombstones in
+// a list, fragmented lazily for reads.
 //
-// Ownership: keys and values handed to add() become the memtable's; callers
-// pass copies. Single-threaded; reads may interleave with adds between calls,
-// and cursors stay valid across adds.
+// add() copies the key and value into the arena, so the caller keeps its
+// buffers. Single-threaded; reads may interleave with adds between calls, and
+// cursors stay valid across adds.
 
 import type { InternalIterator } from '../iterator/internal-iterator.js';
-import { internalKey, type Kind, kindOf, MAX_SEQ, seqOf, TABLE_ID_SIZE, TRAILER_SIZE, writeTrailer, type SeqNum } from '../keys/internal-key.js';
+import { type Kind, kindOf, MAX_SEQ, seqAt, seqOf, TABLE_ID_SIZE, TRAILER_SIZE, writeTrailer, type SeqNum } from '../keys/internal-key.js';
 import { FragmentIndex } from '../range-del/fragment-index.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
-import { compareEntry, latin1, SortedTree, type TreeCursor, type TreeEntry } from './sorted-tree.js';
+import { Arena, CHUNK_SIZE, ENTRY_HEADER_SIZE, entryKey, entryValue, putU32, u32At } from './arena.js';
+import { SortedTree, type TreeCursor } from './sorted-tree.js';
 
-/** Bytes charged per entry beyond its key and value: node, arrays and headers, measured roughly. */
-const ENTRY_OVERHEAD = 96;
+/** Bytes charged per entry beyond its arena bytes: its slot in a leaf, and leaf slack. */
+const ENTRY_OVERHEAD = 16;
 
 export interface MemEntry {
   readonly kind: Kind;
   readonly seq: SeqNum;
+  /** The value, a fresh copy. */
   readonly value: Uint8Array;
 }
 
+/** A sealed memtable's point entries for a flush elsewhere: the arena chunks and the refs in order. */
+export interface FrozenEntries {
+  readonly chunks: readonly Uint8Array[];
+  readonly refs: Float64Array;
+}
+
 export class Memtable {
-  readonly #tree = new SortedTree();
+  readonly #arena = new Arena();
+  readonly #tree = new SortedTree(this.#arena.chunks);
   readonly #tombstones: RangeTombstone[] = [];
   #index: FragmentIndex | undefined = FragmentIndex.EMPTY;
   #bytes = 0;
-  /** Exact bytes of the internal keys and the values of the point entries. */
-  #keyBytes = 0;
-  #valueBytes = 0;
   #smallestSeq = 0;
   #largestSeq = 0;
   /** Number of the WAL file holding this memtable's writes. */
@@ -43,11 +50,6 @@ export class Memtable {
   /** Approximate memory charged, in bytes. */
   get bytes(): number {
     return this.#bytes;
-  }
-
-  /** Point entries and their exact key and value bytes (for packing them). */
-  get pointSizes(): { readonly count: number; readonly keyBytes: number; readonly valueBytes: number } {
-    return { count: this.#tree.count, keyBytes: this.#keyBytes, valueBytes: this.#valueBytes };
   }
 
   get entries(): number {
@@ -73,33 +75,44 @@ export class Memtable {
 
   /** Adds a point entry for table key `tkey`. */
   add(seq: number, kind: Kind, tkey: Uint8Array, value: Uint8Array): void {
-    this.#insert(internalKey(tkey, seq, kind), tkey.length, seq, value);
+    const ref = this.#arena.alloc(ENTRY_HEADER_SIZE + tkey.length + TRAILER_SIZE + value.length);
+    const c = this.#chunkOf(ref);
+    const o = ref - Math.floor(ref / CHUNK_SIZE) * CHUNK_SIZE;
+    const ks = o + ENTRY_HEADER_SIZE;
+    copy(c, ks, tkey, 0, tkey.length);
+    this.#finish(ref, c, o, tkey.length, seq, kind, value, 0, value.length);
   }
 
   /**
    * Adds a point entry whose user key is bytes[keyAt, keyAt + keyLen) of
-   * table `tableId`: builds the internal key in one allocation.
+   * table `tableId` and whose value is bytes[valueAt, valueAt + valueLen).
    */
-  addFromBytes(seq: number, kind: Kind, tableId: number, bytes: Uint8Array, keyAt: number, keyLen: number, value: Uint8Array): void {
+  addFromBytes(seq: number, kind: Kind, tableId: number, bytes: Uint8Array, keyAt: number, keyLen: number, valueAt: number, valueLen: number): void {
     const tlen = TABLE_ID_SIZE + keyLen;
-    const ikey = new Uint8Array(tlen + TRAILER_SIZE);
-    ikey[0] = tableId >>> 8;
-    ikey[1] = tableId & 0xff;
-    if (keyLen <= 32) {
-      for (let i = 0; i < keyLen; i++) ikey[TABLE_ID_SIZE + i] = bytes[keyAt + i] as number;
-    } else {
-      ikey.set(bytes.subarray(keyAt, keyAt + keyLen), TABLE_ID_SIZE);
-    }
-    writeTrailer(ikey, tlen, seq, kind);
-    this.#insert(ikey, tlen, seq, value);
+    const ref = this.#arena.alloc(ENTRY_HEADER_SIZE + tlen + TRAILER_SIZE + valueLen);
+    const c = this.#chunkOf(ref);
+    const o = ref - Math.floor(ref / CHUNK_SIZE) * CHUNK_SIZE;
+    const ks = o + ENTRY_HEADER_SIZE;
+    c[ks] = tableId >>> 8;
+    c[ks + 1] = tableId & 0xff;
+    copy(c, ks + TABLE_ID_SIZE, bytes, keyAt, keyLen);
+    this.#finish(ref, c, o, tlen, seq, kind, bytes, valueAt, valueLen);
   }
 
-  /** Inserts the entry `ikey` (whose table key is its first `tlen` bytes) and charges it. */
-  #insert(ikey: Uint8Array, tlen: number, seq: number, value: Uint8Array): void {
-    this.#tree.insert({ skey: latin1(ikey, 0, tlen), seq, ikey, value });
-    this.#keyBytes += ikey.length;
-    this.#valueBytes += value.length;
-    this.#bytes += ikey.length + value.length + ENTRY_OVERHEAD;
+  #chunkOf(ref: number): Uint8Array {
+    return this.#arena.chunks[Math.floor(ref / CHUNK_SIZE)] as Uint8Array;
+  }
+
+  /** Completes an entry whose table key (`tlen` bytes) is in place: header, trailer, value; then indexes it. */
+  #finish(ref: number, c: Uint8Array, o: number, tlen: number, seq: number, kind: Kind, vb: Uint8Array, vs: number, vlen: number): void {
+    const ks = o + ENTRY_HEADER_SIZE;
+    const klen = tlen + TRAILER_SIZE;
+    putU32(c, o, klen);
+    putU32(c, o + 4, vlen);
+    writeTrailer(c, ks + tlen, seq, kind);
+    copy(c, ks + klen, vb, vs, vlen);
+    this.#tree.insert(ref, c, ks, ks + tlen, seq);
+    this.#bytes += ENTRY_HEADER_SIZE + klen + vlen + ENTRY_OVERHEAD;
     this.#noteSeq(seq);
   }
 
@@ -113,11 +126,24 @@ export class Memtable {
 
   /** The newest entry of `tkey` with seq <= readSeq. */
   get(tkey: Uint8Array, readSeq: number): MemEntry | undefined {
-    if (this.#tree.count === 0) return undefined;
-    const skey = latin1(tkey, 0, tkey.length);
-    const e = this.#tree.findGE(skey, readSeq);
-    if (e === undefined || e.skey !== skey) return undefined;
-    return { kind: kindOf(e.ikey) as Kind, seq: e.seq as SeqNum, value: e.value };
+    const tree = this.#tree;
+    if (tree.count === 0) return undefined;
+    const ref = tree.findGE(tkey, 0, tkey.length, readSeq);
+    if (ref < 0) return undefined;
+    const c = this.#chunkOf(ref);
+    const o = ref - Math.floor(ref / CHUNK_SIZE) * CHUNK_SIZE;
+    const ks = o + ENTRY_HEADER_SIZE;
+    const klen = u32At(c, o);
+    const tlen = klen - TRAILER_SIZE;
+    if (tlen !== tkey.length) return undefined;
+    for (let i = 0; i < tlen; i++) if (c[ks + i] !== tkey[i]) return undefined;
+    const vs = ks + klen;
+    return { kind: c[ks + klen - 1] as Kind, seq: seqAt(c, ks + tlen), value: c.slice(vs, vs + u32At(c, o + 4)) };
+  }
+
+  /** The point entries for a flush elsewhere (sealed memtables only: the chunks are shared, not copied). */
+  frozen(): FrozenEntries {
+    return { chunks: this.#arena.chunks.slice(), refs: this.#tree.sortedRefs() };
   }
 
   /** The range tombstones, fragmented for search. */
@@ -132,29 +158,45 @@ export class Memtable {
   }
 
   iterator(): InternalIterator {
-    return new MemtableIterator(this.#tree);
+    return new MemtableIterator(this.#tree, this.#arena.chunks);
   }
 }
 
 class MemtableIterator implements InternalIterator {
   readonly #tree: SortedTree;
+  readonly #chunks: readonly Uint8Array[];
   readonly #c: TreeCursor;
+  /** The entry whose key and value views are cached, and the views. */
+  #at = -1;
+  #key: Uint8Array = EMPTY;
+  #value: Uint8Array = EMPTY;
 
-  constructor(tree: SortedTree) {
+  constructor(tree: SortedTree, chunks: readonly Uint8Array[]) {
     this.#tree = tree;
+    this.#chunks = chunks;
     this.#c = tree.cursor();
   }
 
   get valid(): boolean {
-    return this.#c.entry !== undefined;
+    return this.#c.ref >= 0;
+  }
+
+  #load(): void {
+    const ref = this.#c.ref;
+    if (this.#at === ref) return;
+    this.#at = ref;
+    this.#key = entryKey(this.#chunks, ref);
+    this.#value = entryValue(this.#chunks, ref);
   }
 
   key(): Uint8Array {
-    return (this.#c.entry as TreeEntry).ikey;
+    this.#load();
+    return this.#key;
   }
 
   value(): Uint8Array {
-    return (this.#c.entry as TreeEntry).value;
+    this.#load();
+    return this.#value;
   }
 
   seekToFirst(): void {
@@ -167,20 +209,28 @@ class MemtableIterator implements InternalIterator {
 
   seek(ikey: Uint8Array): void {
     const n = ikey.length - TRAILER_SIZE;
-    this.#tree.seekGE(this.#c, latin1(ikey, 0, n), seqForSeek(ikey));
+    const seq = seqForSeek(ikey);
+    this.#tree.seekGE(this.#c, ikey, 0, n, seq);
+    // The tree orders by (key, seq); an entry with the probe's key and seq but a larger kind sorts before it.
+    const ref = this.#c.ref;
+    if (ref >= 0 && this.#tree.compare(ikey, 0, n, seq, ref) === 0 && this.#kindAt(ref) > kindOf(ikey)) this.#c.next();
   }
 
   seekForPrev(ikey: Uint8Array): void {
     const n = ikey.length - TRAILER_SIZE;
-    const key = latin1(ikey, 0, n);
     const seq = seqForSeek(ikey);
-    this.#tree.seekGE(this.#c, key, seq);
-    const e = this.#c.entry;
-    if (e === undefined) {
+    this.#tree.seekGE(this.#c, ikey, 0, n, seq);
+    const ref = this.#c.ref;
+    if (ref < 0) {
       this.#c.last();
-    } else if (compareEntry(key, seq, e) !== 0) {
+    } else if (this.#tree.compare(ikey, 0, n, seq, ref) !== 0 || this.#kindAt(ref) < kindOf(ikey)) {
       this.#c.prev();
     }
+  }
+
+  #kindAt(ref: number): number {
+    const k = entryKey(this.#chunks, ref);
+    return k[k.length - 1] as number;
   }
 
   next(): void {
@@ -189,6 +239,17 @@ class MemtableIterator implements InternalIterator {
 
   prev(): void {
     this.#c.prev();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Copies src[s, s + n) to dst at `at`: a loop for short runs (no view to allocate), set() for long ones. */
+function copy(dst: Uint8Array, at: number, src: Uint8Array, s: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[s + i] as number;
+  } else {
+    dst.set(src.subarray(s, s + n), at);
   }
 }
 

@@ -9,7 +9,7 @@ import type { Checksum } from '@strata/engine';
 import { Corruption, IoError, isEngineError } from '@strata/engine';
 import type { File } from '@strata/vfs';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
-import { compareBytes, Kind, seekKey, TRAILER_SIZE, type SeqNum } from '../keys/internal-key.js';
+import { compareBytes, Kind, seekKey, seqAt, TRAILER_SIZE, type SeqNum } from '../keys/internal-key.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
 import type { ReadCounters } from '../stats/read-stats.js';
 import { bloomMayContain } from './bloom.js';
@@ -173,7 +173,7 @@ export class TableReader implements DataBlockSource {
         const keys = block.keys;
         return {
           kind: keys[k - 1] as Kind,
-          seq: readSeq(keys, k - TRAILER_SIZE),
+          seq: seqAt(keys, k - TRAILER_SIZE),
           value: block.value(pos),
         };
       }
@@ -324,11 +324,4 @@ function decodeHandle(v: Uint8Array): BlockHandle | undefined {
   const size = varint();
   if (offset === undefined || size === undefined || p !== v.length || size > 0xffff_ffff) return undefined;
   return { offset, size };
-}
-
-/** The 7-byte big-endian sequence number at `p` of `b`. */
-function readSeq(b: Uint8Array, p: number): SeqNum {
-  const hi = ((b[p] as number) << 16) | ((b[p + 1] as number) << 8) | (b[p + 2] as number);
-  const lo = (((b[p + 3] as number) << 24) | ((b[p + 4] as number) << 16) | ((b[p + 5] as number) << 8) | (b[p + 6] as number)) >>> 0;
-  return (hi * 0x1_0000_0000 + lo) as SeqNum;
 }

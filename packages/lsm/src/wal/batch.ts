@@ -2,14 +2,15 @@
 // caller's ops at once (so later changes to the caller's buffers cannot
 // reach the engine), into a buffer that already has room for the record-log
 // frame header; the group-commit leader stamps the sequence number and seals
-// the frame. The memtable keeps views into the decoded payload as values.
+// the frame. The memtable then copies each op from the frame into its arena
+// (db/apply-batch.ts).
 //
 // payload := seq u64le | count varint | op*
 // op      := type u8 | tableId varint | key bytes | (value bytes | end bytes)?
 // bytes   := length varint | raw
 
 import type { Checksum } from '@strata/engine';
-import { ByteReader, DecodeError, RECORD_HEADER_SIZE, sealFrame } from '@strata/engine';
+import { ByteReader, DecodeError, RECORD_HEADER_SIZE, sealFrame, type WriteOp } from '@strata/engine';
 
 /** Op type bytes. Part of the format. */
 export const OpType = { Delete: 0, Put: 1, DeleteRange: 2 } as const;
@@ -28,30 +29,29 @@ export interface BatchOp {
   readonly value: Uint8Array;
 }
 
-/** A batch encoded as a frame awaiting its sequence number. */
+/**
+ * A batch encoded as a frame awaiting its sequence number, at `at` of the
+ * buffer it was encoded into (a commit group's, see db/write-queue.ts).
+ */
 export interface EncodedBatch {
-  /** Frame header (unsealed) followed by the payload. */
-  readonly frame: Uint8Array;
+  /** Where the frame starts: its header (unsealed), then the payload. */
+  readonly at: number;
+  /** Frame bytes (0 for an empty batch, which is not written at all). */
+  readonly size: number;
   /** Number of ops: the batch takes sequence numbers seq .. seq + count - 1. */
   readonly count: number;
   /** Key and value bytes the user asked to write (for write amplification). */
   readonly userBytes: number;
-  /**
-   * Where each op sits in `frame`, LAYOUT_STRIDE numbers per op: type, key
-   * offset, key length, value offset, value length, table id. Lets the
-   * memtable take its copies straight from the frame without decoding it.
-   */
-  readonly layout: Uint32Array;
+  /** Where the first op starts (after the seq and the count). */
+  readonly opsAt: number;
 }
 
-export const LAYOUT_STRIDE = 6;
-
-/** Input to the encoder: ops whose table names are already resolved to ids. */
-export interface OpInput {
-  readonly type: OpType;
-  readonly tableId: number;
-  readonly key: Uint8Array;
-  readonly value: Uint8Array;
+/** Something to encode frames into: hands out room at an offset of its (growing) buffer. */
+export interface FrameSink {
+  /** Reserves `n` bytes; returns their offset. */
+  reserve(n: number): number;
+  /** The buffer (valid until the next reserve()). */
+  readonly bytes: Uint8Array;
 }
 
 function varintSize(x: number): number {
@@ -72,44 +72,68 @@ function putVarint(buf: Uint8Array, pos: number, x: number): number {
   return pos;
 }
 
-export function encodeBatch(ops: readonly OpInput[]): EncodedBatch {
-  let size = RECORD_HEADER_SIZE + SEQ_SIZE + varintSize(ops.length);
-  let userBytes = 0;
-  for (const op of ops) {
-    size += 1 + varintSize(op.tableId) + varintSize(op.key.length) + op.key.length;
-    if (op.type !== OpType.Delete) size += varintSize(op.value.length) + op.value.length;
-    userBytes += op.key.length + op.value.length;
+/** Copies src into buf at pos; returns the end. A loop beats set() for short arrays. */
+function putRaw(buf: Uint8Array, pos: number, src: Uint8Array): number {
+  const n = src.length;
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) buf[pos + i] = src[i] as number;
+  } else {
+    buf.set(src, pos);
   }
-  const frame = new Uint8Array(size);
-  const layout = new Uint32Array(ops.length * LAYOUT_STRIDE);
-  let pos = putVarint(frame, RECORD_HEADER_SIZE + SEQ_SIZE, ops.length);
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i] as OpInput;
-    const l = i * LAYOUT_STRIDE;
-    layout[l] = op.type;
-    layout[l + 5] = op.tableId;
-    frame[pos++] = op.type;
-    pos = putVarint(frame, pos, op.tableId);
-    pos = putVarint(frame, pos, op.key.length);
-    layout[l + 1] = pos;
-    layout[l + 2] = op.key.length;
-    frame.set(op.key, pos);
-    pos += op.key.length;
-    if (op.type !== OpType.Delete) {
-      pos = putVarint(frame, pos, op.value.length);
-      layout[l + 3] = pos;
-      layout[l + 4] = op.value.length;
-      frame.set(op.value, pos);
-      pos += op.value.length;
-    }
-  }
-  return { frame, count: ops.length, userBytes, layout };
+  return pos + n;
 }
 
-/** Stamps `seq` into the batch and seals its frame; the frame is then ready to append. */
-export function sealBatch(batch: EncodedBatch, seq: number, checksum: Checksum): void {
-  const p = RECORD_HEADER_SIZE;
-  const f = batch.frame;
+/**
+ * Encodes checked ops (their tables resolved through `tableIds`) as a frame
+ * awaiting its sequence number, into room reserved from `sink`.
+ */
+export function encodeBatch(ops: readonly WriteOp[], tableIds: ReadonlyMap<string, number>, sink: FrameSink): EncodedBatch {
+  const count = ops.length;
+  if (count === 0) return { at: 0, size: 0, count: 0, userBytes: 0, opsAt: 0 };
+  let size = RECORD_HEADER_SIZE + SEQ_SIZE + varintSize(count);
+  let userBytes = 0;
+  for (let i = 0; i < count; i++) {
+    const op = ops[i] as WriteOp;
+    const id = tableIds.get(op.table) as number;
+    if (op.type === 'deleteRange') {
+      size += 1 + varintSize(id) + varintSize(op.start.length) + op.start.length + varintSize(op.end.length) + op.end.length;
+      userBytes += op.start.length + op.end.length;
+    } else {
+      size += 1 + varintSize(id) + varintSize(op.key.length) + op.key.length;
+      userBytes += op.key.length;
+      if (op.type === 'put') {
+        size += varintSize(op.value.length) + op.value.length;
+        userBytes += op.value.length;
+      }
+    }
+  }
+  const at = sink.reserve(size);
+  const frame = sink.bytes;
+  const opsAt = putVarint(frame, at + RECORD_HEADER_SIZE + SEQ_SIZE, count);
+  let pos = opsAt;
+  for (let i = 0; i < count; i++) {
+    const op = ops[i] as WriteOp;
+    const id = tableIds.get(op.table) as number;
+    if (op.type === 'deleteRange') {
+      frame[pos++] = OpType.DeleteRange;
+      pos = putVarint(frame, pos, id);
+      pos = putRaw(frame, putVarint(frame, pos, op.start.length), op.start);
+      pos = putRaw(frame, putVarint(frame, pos, op.end.length), op.end);
+    } else {
+      frame[pos++] = op.type === 'put' ? OpType.Put : OpType.Delete;
+      pos = putVarint(frame, pos, id);
+      pos = putRaw(frame, putVarint(frame, pos, op.key.length), op.key);
+      if (op.type === 'put') pos = putRaw(frame, putVarint(frame, pos, op.value.length), op.value);
+    }
+  }
+  if (pos !== at + size) throw new Error(`encodeBatch: wrote ${pos - at} of ${size} bytes`);
+  return { at, size, count, userBytes, opsAt };
+}
+
+/** Stamps `seq` into the batch (in `buf`) and seals its frame; the frame is then ready to append. */
+export function sealBatch(buf: Uint8Array, batch: EncodedBatch, seq: number, checksum: Checksum): void {
+  const p = batch.at + RECORD_HEADER_SIZE;
+  const f = buf;
   const lo = seq >>> 0;
   const hi = Math.floor(seq / 0x1_0000_0000);
   f[p] = lo;
@@ -120,7 +144,7 @@ export function sealBatch(batch: EncodedBatch, seq: number, checksum: Checksum):
   f[p + 5] = hi >>> 8;
   f[p + 6] = hi >>> 16;
   f[p + 7] = hi >>> 24;
-  sealFrame(f, checksum);
+  sealFrame(buf.subarray(batch.at, batch.at + batch.size), checksum);
 }
 
 /** Decodes a batch payload: its sequence number and ops. Throws DecodeError (from the engine codec) if malformed. */

@@ -25,8 +25,8 @@ export class CompactionThread {
     const worker = this.#start();
     const id = this.#nextId++;
     const message = { ...request, id } as JobRequest;
-    // A flush's packed arrays move to the worker instead of being copied.
-    const transfer = message.kind === 'flush' ? [message.entries.keys.buffer, message.entries.values.buffer, message.entries.keyEnds.buffer, message.entries.valueEnds.buffer] : [];
+    // A flush's ref list moves to the worker; its arena chunks are shared memory.
+    const transfer = message.kind === 'flush' ? [message.entries.refs.buffer] : [];
     return new Promise<JobResult>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       worker.postMessage(message, transfer as ArrayBuffer[]);

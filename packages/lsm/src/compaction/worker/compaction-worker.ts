@@ -13,7 +13,7 @@ import { newReadCounters } from '../../stats/read-stats.js';
 import { TableCache } from '../../table-cache/table-cache.js';
 import type { FileNum } from '../../version/filenames.js';
 import { runCompaction, runFlushFrom } from '../compaction-job.js';
-import { PackedIterator } from './packed-entries.js';
+import { FrozenIterator } from './frozen-iterator.js';
 import { Yielder } from '../yielder.js';
 import type { CompactionResponse, JobRequest, WorkerError } from './protocol.js';
 
@@ -57,7 +57,7 @@ port.on('message', (req: JobRequest) => {
         yielder: new Yielder(Infinity),
       };
       const result =
-        req.kind === 'flush' ? await runFlushFrom(new PackedIterator(req.entries), req.tombstones, deps) : await runCompaction(req.spec, deps);
+        req.kind === 'flush' ? await runFlushFrom(new FrozenIterator(req.entries), req.tombstones, deps) : await runCompaction(req.spec, deps);
       response = { id: req.id, ok: true, result };
     } catch (err) {
       response = { id: req.id, ok: false, error: describe(err) };

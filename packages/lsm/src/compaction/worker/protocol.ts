@@ -1,13 +1,13 @@
 // Messages between the engine and its background worker thread. A request
 // carries everything a flush or compaction needs that is not on disk: the
-// spec or the packed memtable,
+// spec or the sealed memtable's entries (its arena chunks are shared memory),
 // the live snapshots, the table options and a block of reserved file numbers
 // for the outputs. Structured-clone friendly: plain objects and Uint8Arrays.
 
 import type { TableBuilderOptions } from '../../sstable/table-builder.js';
 import type { RangeTombstone } from '../../range-del/tombstone.js';
 import type { CompactionSpec, JobResult } from '../compaction-job.js';
-import type { PackedEntries } from './packed-entries.js';
+import type { FrozenEntries } from '../../memtable/memtable.js';
 
 /** What every job request carries. */
 interface JobRequestBase {
@@ -25,10 +25,10 @@ export interface CompactionRequest extends JobRequestBase {
   readonly spec: CompactionSpec;
 }
 
-/** A flush: an immutable memtable's entries, packed, and its range tombstones. */
+/** A flush: an immutable memtable's entries and its range tombstones. */
 export interface FlushRequest extends JobRequestBase {
   readonly kind: 'flush';
-  readonly entries: PackedEntries;
+  readonly entries: FrozenEntries;
   readonly tombstones: readonly RangeTombstone[];
 }
 
