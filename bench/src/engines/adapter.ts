@@ -24,6 +24,8 @@ export interface EngineAdapter {
   seek(key: Uint8Array): boolean | Promise<boolean>;
   /** Waits until background work (flush, compaction) is done. */
   settle(): Promise<void>;
+  /** Compacts the whole key space by hand (LSMs: into one sorted run), as db_bench's `compact` step. */
+  compact(): Promise<void>;
   /** Engine-specific figures (write amplification and the like). */
   stats(): Record<string, number>;
   close(): Promise<void>;

@@ -53,6 +53,11 @@ export class LmdbAdapter implements EngineAdapter {
     await this.#db?.flushed;
   }
 
+  async compact(): Promise<void> {
+    // A B+tree has nothing to compact.
+    await this.settle();
+  }
+
   stats(): Record<string, number> {
     return {};
   }

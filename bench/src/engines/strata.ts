@@ -52,6 +52,10 @@ export class StrataAdapter implements EngineAdapter {
     await this.db.waitForCompactions();
   }
 
+  async compact(): Promise<void> {
+    await this.db.compactAll();
+  }
+
   stats(): Record<string, number> {
     const s = this.db.stats();
     return {
