@@ -576,12 +576,12 @@ export class LsmEngine implements StorageEngine {
    * group commits here and now; otherwise the async leader takes over.
    */
   readonly #drain = (): void => {
-    if (this.#queue.length > 0 && this.#canCommitNow()) this.#commitUnsynced(this.#queue.take());
-    if (this.#queue.length === 0) {
-      this.#leading = false;
-      return;
+    try {
+      if (this.#queue.length > 0 && this.#canCommitNow()) this.#commitUnsynced(this.#queue.take());
+    } finally {
+      if (this.#queue.length === 0) this.#leading = false;
+      else this.#leader = this.#lead();
     }
-    this.#leader = this.#lead();
   };
 
   #canCommitNow(): boolean {
@@ -645,16 +645,27 @@ export class LsmEngine implements StorageEngine {
    * they are as durable as promised; if a sync fails, #lastSeq never moves
    * again (fail-stop), so they are never read.
    */
-  #apply(group: Group): void {
+  #apply(group: Group): boolean {
     let s = this.#lastSeq + 1;
     const bytes = group.buffer.bytes;
-    for (const p of group.writers) {
-      if (p.batch.count === 0) continue;
-      s = applyBatch(this.#mem, bytes, p.batch, s);
-      this.#counters.userBytes += p.batch.userBytes;
-      this.#counters.ops += p.batch.count;
+    try {
+      for (const p of group.writers) {
+        if (p.batch.count === 0) continue;
+        s = applyBatch(this.#mem, bytes, p.batch, s);
+        this.#counters.userBytes += p.batch.userBytes;
+        this.#counters.ops += p.batch.count;
+      }
+    } catch (err) {
+      // Say, out of memory for an arena chunk: the memtable now holds part of
+      // the group (invisible, as #lastSeq never moves again). The WAL is fine;
+      // the writers learn the outcome is unknown, and the engine fails stop.
+      const e = asEngineError(err, 'applying a write group to the memtable');
+      this.#failStop(e);
+      for (const p of group.writers) p.reject(e);
+      return false;
     }
     this.#queue.recycle(group);
+    return true;
   }
 
   /** Makes a committed group visible and resolves its writers. */
@@ -669,8 +680,7 @@ export class LsmEngine implements StorageEngine {
   #commitUnsynced(group: Group): void {
     const next = this.#append(group);
     if (next === undefined) return;
-    this.#apply(group);
-    this.#publish(group, next);
+    if (this.#apply(group)) this.#publish(group, next);
   }
 
   async #commit(group: Group): Promise<void> {
@@ -682,7 +692,10 @@ export class LsmEngine implements StorageEngine {
       syncing = ioAsync(`syncing ${wal.path}`, () => wal.datasync());
     }
     // Apply while the sync (if any) is in flight (see #apply).
-    this.#apply(group);
+    if (!this.#apply(group)) {
+      await syncing?.catch(noop);
+      return;
+    }
     if (syncing !== undefined) {
       try {
         await syncing;

@@ -140,4 +140,37 @@ describe('LsmEngine races', () => {
       await again.close();
     });
   }
+  it('a memtable that cannot grow fails the group and the engine stops, with nothing hung', async () => {
+    const fs = new MemFileSystem();
+    const db = await LsmEngine.open({ tables: ['t'], fs, dir: '/db' });
+    const Real = globalThis.SharedArrayBuffer;
+    // The arena's first chunk cannot be allocated (as under memory pressure).
+    globalThis.SharedArrayBuffer = class {
+      constructor() {
+        throw new RangeError('Array buffer allocation failed');
+      }
+    } as unknown as SharedArrayBufferConstructor;
+    let first: unknown;
+    try {
+      first = await within(
+        db.write([put('a')]).then(
+          () => undefined,
+          (err: unknown) => err,
+        ),
+        5_000,
+        'the failed write',
+      );
+    } finally {
+      globalThis.SharedArrayBuffer = Real;
+    }
+    assert.ok(first instanceof Error && 'code' in first, `a typed engine error, got ${String(first)}`);
+    // Fail-stop: later writes get the original error, and close() finishes.
+    await assert.rejects(within(db.write([put('b')]), 5_000, 'a later write'), (err: unknown) => err === first);
+    await within(db.close(), 5_000, 'close after the failed group');
+    // The group reached the WAL before the memtable failed: its outcome was unknown, and replay keeps it.
+    const again = await LsmEngine.open({ tables: ['t'], fs, dir: '/db' });
+    assert.deepEqual(await again.get('t', enc.encode('a')), enc.encode('v'));
+    assert.equal(await again.get('t', enc.encode('b')), undefined);
+    await again.close();
+  });
 });

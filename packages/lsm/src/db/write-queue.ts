@@ -64,7 +64,14 @@ export class WriteQueue {
 
   /** Encodes checked ops behind the queued batches (call push() with the result right after). */
   encode(ops: readonly WriteOp[], tableIds: ReadonlyMap<string, number>): EncodedBatch {
-    return encodeBatch(ops, tableIds, this.#buffer);
+    const at = this.#buffer.length;
+    try {
+      return encodeBatch(ops, tableIds, this.#buffer);
+    } catch (err) {
+      // Nothing half-written may reach the WAL with the next group.
+      this.#buffer.length = at;
+      throw err;
+    }
   }
 
   push(p: Pending): void {

@@ -90,11 +90,15 @@ describe('memtable', () => {
       const pick = rng.int(3);
       const key = pick === 0 ? (used[rng.int(used.length)] as Uint8Array) : pick === 1 ? randomKey(rng, rng.int(3)) : rng.bytes(rng.int(4));
       const table = rng.chance(0.2) ? 7 : rng.chance(0.1) ? rng.int(9) : 1;
-      const tkey = tableKey(table, key);
-      const readSeq = 1 + rng.int(seq + 1);
-      const probe = internalKey(tkey, readSeq, KIND_MAX);
+      // A third of the probes hit an entry's exact (key, seq), where the probe's kind decides the order.
+      const hit = rng.chance(0.33) ? (model[rng.int(model.length)] as ModelEntry) : undefined;
+      const tkey = hit !== undefined ? hit.ikey.slice(0, hit.ikey.length - TRAILER_SIZE) : tableKey(table, key);
+      const readSeq = hit !== undefined ? seqOf(hit.ikey) : 1 + rng.int(seq + 1);
+      // Seek probes of either kind: equal (key, seq) with a smaller kind sorts after the entry.
+      const probe = internalKey(tkey, readSeq, rng.chance(0.5) ? KIND_MAX : Kind.Delete);
 
-      const want = model.find((e) => compareInternal(e.ikey, probe) >= 0 && equalTableKey(e.ikey, tkey));
+      const lookup = internalKey(tkey, readSeq, KIND_MAX);
+      const want = model.find((e) => compareInternal(e.ikey, lookup) >= 0 && equalTableKey(e.ikey, tkey));
       const got = mem.get(tkey, readSeq);
       if (want === undefined) {
         assert.equal(got, undefined, `get ${String(tkey)} @${readSeq}`);
