@@ -7,34 +7,32 @@ import { Kind, tableKey } from '../keys/internal-key.js';
 import type { Memtable } from '../memtable/memtable.js';
 import { OpType, type EncodedBatch } from '../wal/batch.js';
 
+/** Where the walk through the frame is (applyBatch is synchronous, so one position serves every call). */
+let pos = 0;
+
+/** The varint at `pos` of `f`; moves past it. */
+function varint(f: Uint8Array): number {
+  let x = 0;
+  for (let shift = 1; ; shift *= 0x80) {
+    const b = f[pos++] as number;
+    x += (b & 0x7f) * shift;
+    if (b < 0x80) return x;
+  }
+}
+
 /** Applies `batch` (in `f`, sealed with sequence number `seq`) to `mem`; returns the next free seq. */
 export function applyBatch(mem: Memtable, f: Uint8Array, batch: EncodedBatch, seq: number): number {
-  let pos = batch.opsAt;
+  pos = batch.opsAt;
   for (let i = 0; i < batch.count; i++) {
     const type = f[pos++] as OpType;
-    // Varints: table id, key length, then (for put and deleteRange) the second length.
-    let id = 0;
-    for (let shift = 1; ; shift *= 0x80) {
-      const b = f[pos++] as number;
-      id += (b & 0x7f) * shift;
-      if (b < 0x80) break;
-    }
-    let keyLen = 0;
-    for (let shift = 1; ; shift *= 0x80) {
-      const b = f[pos++] as number;
-      keyLen += (b & 0x7f) * shift;
-      if (b < 0x80) break;
-    }
+    const id = varint(f);
+    const keyLen = varint(f);
     const keyAt = pos;
     pos += keyLen;
     let valueLen = 0;
     let valueAt = pos;
     if (type !== OpType.Delete) {
-      for (let shift = 1; ; shift *= 0x80) {
-        const b = f[pos++] as number;
-        valueLen += (b & 0x7f) * shift;
-        if (b < 0x80) break;
-      }
+      valueLen = varint(f);
       valueAt = pos;
       pos += valueLen;
     }

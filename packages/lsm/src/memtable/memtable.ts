@@ -13,7 +13,8 @@ import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { type Kind, kindOf, MAX_SEQ, seqAt, seqOf, TABLE_ID_SIZE, TRAILER_SIZE, writeTrailer, type SeqNum } from '../keys/internal-key.js';
 import { FragmentIndex } from '../range-del/fragment-index.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
-import { Arena, CHUNK_SIZE, ENTRY_HEADER_SIZE, entryKey, entryValue, putU32, u32At } from './arena.js';
+import { copyBytes } from '@strata/engine';
+import { Arena, chunkOf, ENTRY_HEADER_SIZE, entryKey, entryValue, offsetOf, putU32, u32At } from './arena.js';
 import { SortedTree, type TreeCursor } from './sorted-tree.js';
 
 /** Bytes charged per entry beyond its arena bytes: its slot in a leaf, and leaf slack. */
@@ -76,10 +77,10 @@ export class Memtable {
   /** Adds a point entry for table key `tkey`. */
   add(seq: number, kind: Kind, tkey: Uint8Array, value: Uint8Array): void {
     const ref = this.#arena.alloc(ENTRY_HEADER_SIZE + tkey.length + TRAILER_SIZE + value.length);
-    const c = this.#chunkOf(ref);
-    const o = ref - Math.floor(ref / CHUNK_SIZE) * CHUNK_SIZE;
+    const c = chunkOf(this.#arena.chunks, ref);
+    const o = offsetOf(ref);
     const ks = o + ENTRY_HEADER_SIZE;
-    copy(c, ks, tkey, 0, tkey.length);
+    copyBytes(c, ks, tkey, 0, tkey.length);
     this.#finish(ref, c, o, tkey.length, seq, kind, value, 0, value.length);
   }
 
@@ -90,17 +91,13 @@ export class Memtable {
   addFromBytes(seq: number, kind: Kind, tableId: number, bytes: Uint8Array, keyAt: number, keyLen: number, valueAt: number, valueLen: number): void {
     const tlen = TABLE_ID_SIZE + keyLen;
     const ref = this.#arena.alloc(ENTRY_HEADER_SIZE + tlen + TRAILER_SIZE + valueLen);
-    const c = this.#chunkOf(ref);
-    const o = ref - Math.floor(ref / CHUNK_SIZE) * CHUNK_SIZE;
+    const c = chunkOf(this.#arena.chunks, ref);
+    const o = offsetOf(ref);
     const ks = o + ENTRY_HEADER_SIZE;
     c[ks] = tableId >>> 8;
     c[ks + 1] = tableId & 0xff;
-    copy(c, ks + TABLE_ID_SIZE, bytes, keyAt, keyLen);
+    copyBytes(c, ks + TABLE_ID_SIZE, bytes, keyAt, keyLen);
     this.#finish(ref, c, o, tlen, seq, kind, bytes, valueAt, valueLen);
-  }
-
-  #chunkOf(ref: number): Uint8Array {
-    return this.#arena.chunks[Math.floor(ref / CHUNK_SIZE)] as Uint8Array;
   }
 
   /** Completes an entry whose table key (`tlen` bytes) is in place: header, trailer, value; then indexes it. */
@@ -110,7 +107,7 @@ export class Memtable {
     putU32(c, o, klen);
     putU32(c, o + 4, vlen);
     writeTrailer(c, ks + tlen, seq, kind);
-    copy(c, ks + klen, vb, vs, vlen);
+    copyBytes(c, ks + klen, vb, vs, vlen);
     this.#tree.insert(ref, c, ks, ks + tlen, seq);
     this.#bytes += ENTRY_HEADER_SIZE + klen + vlen + ENTRY_OVERHEAD;
     this.#noteSeq(seq);
@@ -130,8 +127,8 @@ export class Memtable {
     if (tree.count === 0) return undefined;
     const ref = tree.findGE(tkey, 0, tkey.length, readSeq);
     if (ref < 0) return undefined;
-    const c = this.#chunkOf(ref);
-    const o = ref - Math.floor(ref / CHUNK_SIZE) * CHUNK_SIZE;
+    const c = chunkOf(this.#arena.chunks, ref);
+    const o = offsetOf(ref);
     const ks = o + ENTRY_HEADER_SIZE;
     const klen = u32At(c, o);
     const tlen = klen - TRAILER_SIZE;
@@ -243,19 +240,6 @@ class MemtableIterator implements InternalIterator {
 }
 
 const EMPTY = new Uint8Array(0);
-
-/**
- * Copies src[s, s + n) to dst at `at`: a loop for short runs (no view to
- * allocate), set() for longer ones. Measured here: a byte loop costs ~2.7 ns
- * a byte, subarray() + set() ~80-100 ns flat, so the break-even is ~32 bytes.
- */
-function copy(dst: Uint8Array, at: number, src: Uint8Array, s: number, n: number): void {
-  if (n <= 32) {
-    for (let i = 0; i < n; i++) dst[at + i] = src[s + i] as number;
-  } else {
-    dst.set(src.subarray(s, s + n), at);
-  }
-}
 
 /**
  * The seq to search with for a seek key. Entries of one table key differ in

@@ -19,7 +19,7 @@
 // valid across inserts. Single-threaded.
 
 import { seqAt, TRAILER_SIZE } from '../keys/internal-key.js';
-import { CHUNK_SIZE, ENTRY_HEADER_SIZE, u32At } from './arena.js';
+import { chunkOf, ENTRY_HEADER_SIZE, offsetOf, u32At } from './arena.js';
 
 const LEAF_MAX = 128;
 const HEAD_BYTES = 6;
@@ -66,9 +66,8 @@ export class SortedTree {
    * `ref`: negative if the probe sorts first.
    */
   compare(k: Uint8Array, ks: number, ke: number, seq: number, ref: number): number {
-    const ci = Math.floor(ref / CHUNK_SIZE);
-    const c = this.#chunks[ci] as Uint8Array;
-    const o = ref - ci * CHUNK_SIZE;
+    const c = chunkOf(this.#chunks, ref);
+    const o = offsetOf(ref);
     const b = o + ENTRY_HEADER_SIZE;
     const lb = u32At(c, o) - TRAILER_SIZE;
     const la = ke - ks;
@@ -162,9 +161,8 @@ export class SortedTree {
   }
 
   #entryHead(ref: number, p: number): number {
-    const ci = Math.floor(ref / CHUNK_SIZE);
-    const c = this.#chunks[ci] as Uint8Array;
-    const o = ref - ci * CHUNK_SIZE;
+    const c = chunkOf(this.#chunks, ref);
+    const o = offsetOf(ref);
     const ks = o + ENTRY_HEADER_SIZE;
     return headOf(c, ks + p, ks + u32At(c, o) - TRAILER_SIZE);
   }
@@ -270,9 +268,8 @@ export class TreeCursor {
   #revalidate(): void {
     if (this.mod === this.#tree.modCount) return;
     const ref = this.ref;
-    const ci = Math.floor(ref / CHUNK_SIZE);
-    const c = this.#chunks[ci] as Uint8Array;
-    const o = ref - ci * CHUNK_SIZE;
+    const c = chunkOf(this.#chunks, ref);
+    const o = offsetOf(ref);
     const ks = o + ENTRY_HEADER_SIZE;
     const ke = ks + u32At(c, o) - TRAILER_SIZE;
     this.#tree.seekGE(this, c, ks, ke, seqAt(c, ke));

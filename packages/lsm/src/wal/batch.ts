@@ -10,7 +10,7 @@
 // bytes   := length varint | raw
 
 import type { Checksum } from '@strata/engine';
-import { ByteReader, DecodeError, RECORD_HEADER_SIZE, sealFrame, type WriteOp } from '@strata/engine';
+import { ByteReader, copyBytes, DecodeError, RECORD_HEADER_SIZE, sealFrame, type WriteOp } from '@strata/engine';
 
 /** Op type bytes. Part of the format. */
 export const OpType = { Delete: 0, Put: 1, DeleteRange: 2 } as const;
@@ -72,15 +72,10 @@ function putVarint(buf: Uint8Array, pos: number, x: number): number {
   return pos;
 }
 
-/** Copies src into buf at pos; returns the end. A loop beats set() for short arrays. */
+/** Copies src into buf at pos; returns the end. */
 function putRaw(buf: Uint8Array, pos: number, src: Uint8Array): number {
-  const n = src.length;
-  if (n <= 32) {
-    for (let i = 0; i < n; i++) buf[pos + i] = src[i] as number;
-  } else {
-    buf.set(src, pos);
-  }
-  return pos + n;
+  copyBytes(buf, pos, src, 0, src.length);
+  return pos + src.length;
 }
 
 /**
