@@ -5,6 +5,7 @@
 // Bounds are table keys: [lower, upper). Moving forward uses seek + next,
 // backward seekForPrev + prev; one cursor moves in one direction.
 
+import { copyOut } from '@strata/engine';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { compareRange, Kind, kindOf, MAX_SEQ, seekKey, seqOf, TABLE_ID_SIZE, TRAILER_SIZE } from '../keys/internal-key.js';
 import type { FragmentIndex } from '../range-del/fragment-index.js';
@@ -59,24 +60,31 @@ export class DbIterator {
   #nextEntry(): UserEntry | undefined {
     const it = this.#iter;
     const upper = this.#upper;
+    const readSeq = this.#readSeq;
     while (it.valid) {
-      const k = it.key();
-      const klen = k.length - TRAILER_SIZE;
-      if (upper !== undefined && compareRange(k, 0, klen, upper, 0, upper.length) >= 0) return undefined;
-      const tkey = k.slice(0, klen);
+      let cur = it.key();
+      const klen = cur.length - TRAILER_SIZE;
+      if (upper !== undefined && compareRange(cur, 0, klen, upper, 0, upper.length) >= 0) return undefined;
+      // Copied (cheaply, see copyOut): the view changes once the cursor moves.
+      const tkey = copyOut(cur, 0, klen);
       let found: UserEntry | undefined;
       let decided = false;
-      do {
-        const cur = it.key();
+      for (;;) {
         if (!decided) {
           const seq = seqOf(cur);
-          if (seq <= this.#readSeq) {
+          if (seq <= readSeq) {
             decided = true;
-            if (this.#visible(tkey, kindOf(cur), seq)) found = { key: tkey.slice(TABLE_ID_SIZE), value: it.value().slice() };
+            if (this.#visible(tkey, kindOf(cur), seq)) {
+              const v = it.value();
+              found = { key: tkey.subarray(TABLE_ID_SIZE), value: copyOut(v, 0, v.length) };
+            }
           }
         }
         it.next();
-      } while (it.valid && compareRange(it.key(), 0, it.key().length - TRAILER_SIZE, tkey, 0, klen) === 0);
+        if (!it.valid) break;
+        cur = it.key();
+        if (compareRange(cur, 0, cur.length - TRAILER_SIZE, tkey, 0, klen) !== 0) break;
+      }
       if (found !== undefined) return found;
     }
     return undefined;
@@ -88,7 +96,7 @@ export class DbIterator {
       const k = it.key();
       const klen = k.length - TRAILER_SIZE;
       if (compareRange(k, 0, klen, this.#lower, 0, this.#lower.length) < 0) return undefined;
-      const tkey = k.slice(0, klen);
+      const tkey = copyOut(k, 0, klen);
       // Moving backward, versions come oldest first: the last visible one wins.
       let kind = -1;
       let seq = 0;
@@ -99,11 +107,12 @@ export class DbIterator {
         if (s <= this.#readSeq) {
           kind = kindOf(cur);
           seq = s;
-          value = it.value().slice();
+          const v = it.value();
+          value = copyOut(v, 0, v.length);
         }
         it.prev();
       } while (it.valid && compareRange(it.key(), 0, it.key().length - TRAILER_SIZE, tkey, 0, klen) === 0);
-      if (value !== undefined && this.#visible(tkey, kind, seq)) return { key: tkey.slice(TABLE_ID_SIZE), value };
+      if (value !== undefined && this.#visible(tkey, kind, seq)) return { key: tkey.subarray(TABLE_ID_SIZE), value };
     }
     return undefined;
   }

@@ -57,7 +57,9 @@ import { Yielder } from '../compaction/yielder.js';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { LevelIterator } from '../iterator/level-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
-import { Kind, MAX_TABLE_ID, TABLE_ID_SIZE, tableKey, tablePrefix, type SeqNum } from '../keys/internal-key.js';
+import { LookupKey } from '../keys/lookup-key.js';
+import { PointHit } from '../sstable/table-reader.js';
+import { Kind, MAX_TABLE_ID, TABLE_ID_SIZE, tableKey, tablePrefix } from '../keys/internal-key.js';
 import { Memtable } from '../memtable/memtable.js';
 import { FragmentIndex } from '../range-del/fragment-index.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
@@ -304,7 +306,7 @@ export class LsmEngine implements StorageEngine {
   getSync(table: string, key: Uint8Array): Uint8Array | undefined {
     this.#checkOpen();
     const id = this.#tableId(table);
-    return this.#get(tableKey(id, checkKey(key, this.limits)), this.#lastSeq);
+    return this.#get(id, checkKey(key, this.limits), this.#lastSeq);
   }
 
   async get(table: string, key: Uint8Array): Promise<Uint8Array | undefined> {
@@ -315,7 +317,7 @@ export class LsmEngine implements StorageEngine {
     this.#checkOpen();
     const id = this.#tableId(table);
     const seq = this.#lastSeq;
-    return checkKeys(keys, this.limits).map((k) => this.#get(tableKey(id, k), seq));
+    return checkKeys(keys, this.limits).map((k) => this.#get(id, k, seq));
   }
 
   scan(table: string, options?: ScanOptions): AsyncIterableIterator<Entry> {
@@ -335,12 +337,12 @@ export class LsmEngine implements StorageEngine {
     return {
       get: async (table, key) => {
         check();
-        return this.#get(tableKey(this.#tableId(table), checkKey(key, this.limits)), seq);
+        return this.#get(this.#tableId(table), checkKey(key, this.limits), seq);
       },
       getMulti: async (table, keys) => {
         check();
         const id = this.#tableId(table);
-        return checkKeys(keys, this.limits).map((k) => this.#get(tableKey(id, k), seq));
+        return checkKeys(keys, this.limits).map((k) => this.#get(id, k, seq));
       },
       scan: (table, options) => {
         check();
@@ -354,8 +356,21 @@ export class LsmEngine implements StorageEngine {
     };
   }
 
-  #get(tkey: Uint8Array, readSeq: number): Uint8Array | undefined {
+  /** Lookup keys reused by #get, by user-key length (short keys only). */
+  readonly #lookupKeys: (LookupKey | undefined)[] = [];
+  /** Where the last table probe found its entry (reused; #get is synchronous). */
+  readonly #hit = new PointHit();
+
+  #get(tableId: number, key: Uint8Array, readSeq: number): Uint8Array | undefined {
     this.#counters.gets++;
+    const n = key.length;
+    let lk = n < REUSED_LOOKUP_KEYS ? this.#lookupKeys[n] : undefined;
+    if (lk === undefined) {
+      lk = new LookupKey(n);
+      if (n < REUSED_LOOKUP_KEYS) this.#lookupKeys[n] = lk;
+    }
+    lk.set(tableId, key, readSeq);
+    const tkey = lk.tkey;
     try {
       // Newest source first; a range tombstone seen on the way hides older versions.
       let maxTomb = 0;
@@ -374,7 +389,7 @@ export class LsmEngine implements StorageEngine {
       for (let i = 0; i < l0.length; i++) {
         const f = l0[i] as FileMeta;
         if (!inRange(tkey, f)) continue;
-        const r = this.#probe(f, tkey, readSeq, maxTomb);
+        const r = this.#probe(f, lk, maxTomb);
         if (r !== MISS) return r;
         maxTomb = this.#lastTomb;
       }
@@ -383,7 +398,7 @@ export class LsmEngine implements StorageEngine {
         if (files.length === 0) continue;
         const i = v.findFile(level, tkey);
         if (i < 0) continue;
-        const r = this.#probe(files[i] as FileMeta, tkey, readSeq, maxTomb);
+        const r = this.#probe(files[i] as FileMeta, lk, maxTomb);
         if (r !== MISS) return r;
         maxTomb = this.#lastTomb;
       }
@@ -396,19 +411,21 @@ export class LsmEngine implements StorageEngine {
   /** Covering tombstone seq after the last #probe. */
   #lastTomb = 0;
 
-  /** Looks `tkey` up in one table: the answer if the table decides it, MISS to go on (with #lastTomb set). */
-  #probe(f: FileMeta, tkey: Uint8Array, readSeq: number, maxTomb: number): Uint8Array | undefined | typeof MISS {
+  /** Looks `lk` up in one table: the answer if the table decides it, MISS to go on (with #lastTomb set). */
+  #probe(f: FileMeta, lk: LookupKey, maxTomb: number): Uint8Array | undefined | typeof MISS {
     // Synchronous use: the reader cannot be closed before this returns.
     const t = this.#tableCache.peek(f);
     let tomb = maxTomb;
     if (f.rangeDels > 0) {
-      const c = t.tombstones.maxCovering(tkey, readSeq);
+      const c = t.tombstones.maxCovering(lk.tkey, lk.seq);
       if (c > tomb) tomb = c;
     }
     this.#lastTomb = tomb;
-    const e = t.reader.get(tkey, readSeq as SeqNum);
-    if (e === undefined) return MISS;
-    return e.seq < tomb || e.kind !== Kind.Put ? undefined : e.value.slice();
+    const hit = this.#hit;
+    if (!t.reader.lookup(lk, hit)) return MISS;
+    const value = hit.seq < tomb || hit.kind !== Kind.Put ? undefined : hit.copyValue();
+    hit.block = undefined;
+    return value;
   }
 
   #memtables(): Memtable[] {
@@ -1212,6 +1229,8 @@ export class LsmEngine implements StorageEngine {
 const noop = (): void => undefined;
 /** #probe's answer when the table holds no version of the key. */
 const MISS = Symbol('miss');
+/** #get reuses a LookupKey for user keys shorter than this. */
+const REUSED_LOOKUP_KEYS = 256;
 
 function tableOptions(o: ResolvedOptions): TableBuilderOptions {
   return { blockSize: o.blockSize, restartInterval: o.restartInterval, compression: o.compression, bloomBitsPerKey: o.bloomBitsPerKey };

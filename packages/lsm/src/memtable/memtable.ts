@@ -13,7 +13,7 @@ import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { type Kind, kindOf, MAX_SEQ, seqAt, seqOf, TABLE_ID_SIZE, TRAILER_SIZE, writeTrailer, type SeqNum } from '../keys/internal-key.js';
 import { FragmentIndex } from '../range-del/fragment-index.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
-import { copyBytes } from '@strata/engine';
+import { copyBytes, copyOut } from '@strata/engine';
 import { Arena, chunkOf, ENTRY_HEADER_SIZE, entryKey, entryValue, offsetOf, putU32, u32At } from './arena.js';
 import { SortedTree, type TreeCursor } from './sorted-tree.js';
 
@@ -135,7 +135,7 @@ export class Memtable {
     if (tlen !== tkey.length) return undefined;
     for (let i = 0; i < tlen; i++) if (c[ks + i] !== tkey[i]) return undefined;
     const vs = ks + klen;
-    return { kind: c[ks + klen - 1] as Kind, seq: seqAt(c, ks + tlen), value: c.slice(vs, vs + u32At(c, o + 4)) };
+    return { kind: c[ks + klen - 1] as Kind, seq: seqAt(c, ks + tlen), value: copyOut(c, vs, vs + u32At(c, o + 4)) };
   }
 
   /** The point entries for a flush elsewhere (sealed memtables only: the chunks are shared, not copied). */

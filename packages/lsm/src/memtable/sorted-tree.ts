@@ -175,13 +175,13 @@ export class SortedTree {
     const leaf = this.#leaves[li] as number[];
     const heads = this.#heads[li] as number[];
     const pos = this.#lowerBound(li, c, ks, ke, seq, h);
-    if (pos === leaf.length) {
-      leaf.push(ref);
-      heads.push(h);
-    } else {
-      leaf.splice(pos, 0, ref);
-      heads.splice(pos, 0, h);
+    // Shift by hand: splice() allocates its result and is several times slower for leaves this small.
+    for (let i = leaf.length; i > pos; i--) {
+      leaf[i] = leaf[i - 1] as number;
+      heads[i] = heads[i - 1] as number;
     }
+    leaf[pos] = ref;
+    heads[pos] = h;
     if (pos === 0) this.#firstHeads[li] = h;
     this.#count++;
     this.modCount++;

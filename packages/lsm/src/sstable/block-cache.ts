@@ -1,9 +1,14 @@
-// A byte-bounded LRU of decoded blocks shared by an engine's table readers,
-// keyed by (file number, block offset). A Map finds entries and an intrusive
-// list keeps recency, so a hit never touches the Map (deleting and re-setting
-// a hot key grows V8's Map chains until rehash: 15 µs a hit, measured). A
-// per-file index makes evictFile cheap. Synchronous: no await interleaves with
-// a lookup. Capacity 0 disables it.
+// A byte-bounded cache of decoded blocks shared by an engine's table readers,
+// keyed by (file number, block offset). Eviction is CLOCK (second chance, as
+// RocksDB's clock caches): a hit only sets the entry's referenced bit, and
+// eviction walks from the oldest entry, giving each referenced one a second
+// chance (bit cleared, moved to the back) and evicting the first unreferenced
+// one. So a hit writes one field instead of relinking three list nodes: on
+// 1M-key random gets the LRU relinking was mostly cache misses. A Map finds
+// entries by key; a reader may also keep the handle insert() returned and
+// re-use it while `handle.cached` holds, skipping the Map. A per-file index
+// makes evictFile cheap. Synchronous: no await interleaves with a lookup.
+// Capacity 0 disables it.
 
 import type { Block } from './block.js';
 
@@ -20,23 +25,34 @@ export interface BlockCacheStats {
   readonly evictions: number;
 }
 
-interface Entry<V> {
+/** A cached value. Stays valid while `cached`; once evicted it never comes back (a new handle does). */
+export class CacheHandle<V> {
   readonly key: number;
   readonly fileNum: number;
   readonly value: V;
   readonly charge: number;
-  /** Neighbours in recency order: prev is older, next is newer. */
-  prev: Entry<V> | undefined;
-  next: Entry<V> | undefined;
+  cached = true;
+  /** Set by a hit, cleared when eviction passes over the entry. */
+  referenced = false;
+  /** Neighbours in insertion (and second-chance) order: prev is older, next is newer. */
+  prev: CacheHandle<V> | undefined = undefined;
+  next: CacheHandle<V> | undefined = undefined;
+
+  constructor(key: number, fileNum: number, value: V, charge: number) {
+    this.key = key;
+    this.fileNum = fileNum;
+    this.value = value;
+    this.charge = charge;
+  }
 }
 
 export class BlockCache<V = Block> {
   readonly capacity: number;
-  readonly #entries = new Map<number, Entry<V>>();
+  readonly #entries = new Map<number, CacheHandle<V>>();
   readonly #byFile = new Map<number, Set<number>>();
-  /** Least and most recently used entries. */
-  #head: Entry<V> | undefined;
-  #tail: Entry<V> | undefined;
+  /** Oldest and newest entries. */
+  #head: CacheHandle<V> | undefined;
+  #tail: CacheHandle<V> | undefined;
   #bytes = 0;
   #hits = 0;
   #misses = 0;
@@ -48,42 +64,60 @@ export class BlockCache<V = Block> {
     this.capacity = capacity;
   }
 
-  /** The cached value of (fileNum, offset), now most recently used; counts a hit or a miss. */
+  /** The cached value of (fileNum, offset), now referenced; counts a hit or a miss. */
   get(fileNum: number, offset: number): V | undefined {
-    if (this.capacity === 0 || fileNum > MAX_FILE_NUM || offset > MAX_OFFSET) {
-      this.#misses++;
-      return undefined;
-    }
-    const key = fileNum * 0x1_0000_0000 + offset;
-    const e = this.#entries.get(key);
+    return this.lookup(fileNum, offset)?.value;
+  }
+
+  /** The handle of (fileNum, offset), now referenced; counts a hit or a miss. */
+  lookup(fileNum: number, offset: number): CacheHandle<V> | undefined {
+    const e = this.capacity === 0 || fileNum > MAX_FILE_NUM || offset > MAX_OFFSET ? undefined : this.#entries.get(fileNum * 0x1_0000_0000 + offset);
     if (e === undefined) {
       this.#misses++;
       return undefined;
     }
     this.#hits++;
-    if (e !== this.#tail) {
-      this.#unlink(e);
-      this.#append(e);
-    }
+    e.referenced = true;
+    return e;
+  }
+
+  /** A hit through a handle the caller kept: the handle must be `cached`. */
+  touch(e: CacheHandle<V>): V {
+    this.#hits++;
+    e.referenced = true;
     return e.value;
   }
 
-  /** The cached value of (fileNum, offset) without touching recency or the hit counters. */
+  /** The cached value of (fileNum, offset) without touching the referenced bit or the counters. */
   peek(fileNum: number, offset: number): V | undefined {
     if (this.capacity === 0 || fileNum > MAX_FILE_NUM || offset > MAX_OFFSET) return undefined;
     return this.#entries.get(fileNum * 0x1_0000_0000 + offset)?.value;
   }
 
-  /** Caches `value` under (fileNum, offset), charged `charge` bytes, evicting the least recently used to fit. */
-  insert(fileNum: number, offset: number, value: V, charge: number): void {
-    if (charge > this.capacity || fileNum > MAX_FILE_NUM || offset > MAX_OFFSET) return;
+  /**
+   * Caches `value` under (fileNum, offset), charged `charge` bytes, evicting to
+   * fit. Returns its handle, or undefined when it was not cached (too large,
+   * out of key bounds, or capacity 0).
+   */
+  insert(fileNum: number, offset: number, value: V, charge: number): CacheHandle<V> | undefined {
+    if (charge > this.capacity || fileNum > MAX_FILE_NUM || offset > MAX_OFFSET) return undefined;
     const key = fileNum * 0x1_0000_0000 + offset;
     this.#remove(key);
-    while (this.#bytes + charge > this.capacity && this.#head !== undefined) {
-      this.#remove(this.#head.key);
+    while (this.#bytes + charge > this.capacity) {
+      const oldest = this.#head as CacheHandle<V>; // bytes > 0, so there is one
+      if (oldest.referenced) {
+        // Second chance: clear the bit and send it to the back.
+        oldest.referenced = false;
+        if (oldest !== this.#tail) {
+          this.#unlink(oldest);
+          this.#append(oldest);
+        }
+        continue;
+      }
+      this.#remove(oldest.key);
       this.#evictions++;
     }
-    const e: Entry<V> = { key, fileNum, value, charge, prev: undefined, next: undefined };
+    const e = new CacheHandle(key, fileNum, value, charge);
     this.#entries.set(key, e);
     this.#append(e);
     this.#bytes += charge;
@@ -93,6 +127,7 @@ export class BlockCache<V = Block> {
       this.#byFile.set(fileNum, set);
     }
     set.add(key);
+    return e;
   }
 
   /** Drops every block of `fileNum` (its table was deleted). */
@@ -111,6 +146,7 @@ export class BlockCache<V = Block> {
     if (e === undefined) return;
     this.#entries.delete(key);
     this.#unlink(e);
+    e.cached = false;
     this.#bytes -= e.charge;
     const set = this.#byFile.get(e.fileNum);
     if (set !== undefined) {
@@ -119,7 +155,7 @@ export class BlockCache<V = Block> {
     }
   }
 
-  #unlink(e: Entry<V>): void {
+  #unlink(e: CacheHandle<V>): void {
     if (e.prev === undefined) this.#head = e.next;
     else e.prev.next = e.next;
     if (e.next === undefined) this.#tail = e.prev;
@@ -128,7 +164,7 @@ export class BlockCache<V = Block> {
     e.next = undefined;
   }
 
-  #append(e: Entry<V>): void {
+  #append(e: CacheHandle<V>): void {
     e.prev = this.#tail;
     if (this.#tail === undefined) this.#head = e;
     else this.#tail.next = e;

@@ -6,14 +6,15 @@
 // read throws IoError. Synchronous throughout: reads hit the page cache.
 
 import type { Checksum } from '@strata/engine';
-import { Corruption, IoError, isEngineError } from '@strata/engine';
+import { copyOut, Corruption, IoError, isEngineError } from '@strata/engine';
 import type { File } from '@strata/vfs';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
-import { compareBytes, Kind, seekKey, seqAt, TRAILER_SIZE, type SeqNum } from '../keys/internal-key.js';
+import { compareBytes, Kind, seqAt, TABLE_ID_SIZE, TRAILER_SIZE, type SeqNum } from '../keys/internal-key.js';
+import { LookupKey } from '../keys/lookup-key.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
 import type { ReadCounters } from '../stats/read-stats.js';
-import { bloomMayContain } from './bloom.js';
-import type { BlockCache } from './block-cache.js';
+import { bloomHash, bloomMayContain, bloomMayContainHash } from './bloom.js';
+import type { BlockCache, CacheHandle } from './block-cache.js';
 import { compareInternalAt, decodeBlock, type Block } from './block.js';
 import { unsealBlock } from './block-trailer.js';
 import { decodeFooter, type BlockHandle } from './footer.js';
@@ -43,6 +44,25 @@ export interface PointEntry {
   readonly value: Uint8Array;
 }
 
+/** Where lookup() found an entry: reused across lookups by its caller. */
+export class PointHit {
+  kind: Kind = Kind.Put;
+  seq = 0 as SeqNum;
+  block: Block | undefined = undefined;
+  pos = 0;
+
+  /** The entry's value, a view into a cached block: do not modify; empty for deletions. */
+  value(): Uint8Array {
+    return (this.block as Block).value(this.pos);
+  }
+
+  /** The entry's value, copied out of the block. */
+  copyValue(): Uint8Array {
+    const b = this.block as Block;
+    return copyOut(b.bytes, b.valueStart(this.pos), b.valueEnd(this.pos));
+  }
+}
+
 export class TableReader implements DataBlockSource {
   readonly properties: TableProperties;
   /** One entry per data block: key = the block's last key, value = its handle. */
@@ -54,6 +74,8 @@ export class TableReader implements DataBlockSource {
   /** Data block i is at #offsets[i], its stored payload #sizes[i] bytes. */
   readonly #offsets: Float64Array;
   readonly #sizes: Uint32Array;
+  /** The cache handle of data block i, once this reader cached or found it. */
+  readonly #handles: (CacheHandle<Block> | undefined)[];
 
   private constructor(
     file: File,
@@ -70,6 +92,7 @@ export class TableReader implements DataBlockSource {
     this.index = index;
     this.#offsets = offsets;
     this.#sizes = sizes;
+    this.#handles = new Array<CacheHandle<Block> | undefined>(offsets.length).fill(undefined);
     this.#filter = filter;
     this.#tombstones = tombstones;
     this.properties = properties;
@@ -153,14 +176,29 @@ export class TableReader implements DataBlockSource {
 
   /** The newest point entry of `tkey` with seq <= `seq`, or undefined. Range tombstones are the caller's business. */
   get(tkey: Uint8Array, seq: SeqNum): PointEntry | undefined {
+    const hit = new PointHit();
+    if (!this.lookup(new LookupKey(tkey.length - TABLE_ID_SIZE).set((tkey[0] as number) * 256 + (tkey[1] as number), tkey.subarray(TABLE_ID_SIZE), seq), hit)) return undefined;
+    return { kind: hit.kind, seq: hit.seq, value: hit.value() };
+  }
+
+  /**
+   * The newest point entry of `lk.tkey` with seq <= `lk.seq`, into `hit`:
+   * false if this table has none. Allocates nothing on a cache hit; fills
+   * `lk.hash` if the table has a filter and the hash was not known yet.
+   */
+  lookup(lk: LookupKey, hit: PointHit): boolean {
     const counters = this.#opts.counters;
     counters.tablesProbed++;
     const filter = this.#filter;
-    if (filter !== undefined && !bloomMayContain(filter, tkey)) {
-      counters.filterNegatives++;
-      return undefined;
+    if (filter !== undefined) {
+      if (lk.hash < 0) lk.hash = bloomHash(lk.tkey);
+      if (!bloomMayContainHash(filter, lk.hash)) {
+        counters.filterNegatives++;
+        return false;
+      }
     }
-    const target = seekKey(tkey, seq);
+    const target = lk.ikey;
+    const tkey = lk.tkey;
     const index = this.index;
     const bi = index.lowerBound(target);
     let block: Block | undefined;
@@ -169,13 +207,13 @@ export class TableReader implements DataBlockSource {
       block = this.dataBlock(bi);
       pos = block.lowerBound(target);
       if (pos < block.count && block.hasTableKey(pos, tkey)) {
-        const k = block.keyOffsets[pos + 1] as number;
-        const keys = block.keys;
-        return {
-          kind: keys[k - 1] as Kind,
-          seq: seqAt(keys, k - TRAILER_SIZE),
-          value: block.value(pos),
-        };
+        const k = block.keyStart(pos + 1);
+        const keys = block.bytes;
+        hit.kind = keys[k - 1] as Kind;
+        hit.seq = seqAt(keys, k - TRAILER_SIZE);
+        hit.block = block;
+        hit.pos = pos;
+        return true;
       }
     }
     // Not visible. A filter false positive unless an entry of tkey (newer than seq) sits just before the target.
@@ -184,7 +222,7 @@ export class TableReader implements DataBlockSource {
         block !== undefined && pos > 0 ? block.hasTableKey(pos - 1, tkey) : bi > 0 ? index.hasTableKey(bi - 1, tkey) : false;
       if (!present) counters.filterFalsePositives++;
     }
-    return undefined;
+    return false;
   }
 
   /** A cursor over every point entry, in internal-key order. */
@@ -218,17 +256,24 @@ export class TableReader implements DataBlockSource {
   /** Data block `i`, from the cache or read, verified, decoded and cached. */
   dataBlock(i: number): Block {
     const { cache, counters, fileNum } = this.#opts;
-    const offset = this.#offsets[i] as number;
     counters.blocksRead++;
-    const cached = cache.get(fileNum, offset);
-    if (cached !== undefined) {
+    // The handle this reader kept skips the cache's Map while the block stays cached.
+    const kept = this.#handles[i];
+    if (kept !== undefined && kept.cached) {
       counters.blockCacheHits++;
-      return cached;
+      return cache.touch(kept);
+    }
+    const offset = this.#offsets[i] as number;
+    const found = cache.lookup(fileNum, offset);
+    if (found !== undefined) {
+      this.#handles[i] = found;
+      counters.blockCacheHits++;
+      return found.value;
     }
     counters.blockCacheMisses++;
     counters.blockBytesRead += (this.#sizes[i] as number) + BLOCK_TRAILER_SIZE;
     const block = this.#readDataBlock(i);
-    cache.insert(fileNum, offset, block, block.charge);
+    this.#handles[i] = cache.insert(fileNum, offset, block, block.charge);
     return block;
   }
 
@@ -282,13 +327,12 @@ export class TableReader implements DataBlockSource {
     if (block.count === 0) throw new Corruption(path, offset, 'data block is empty');
     // The block must lie after its predecessor's index key and end exactly at its own.
     const last = block.count - 1;
-    const ko = block.keyOffsets;
-    const ik = this.index.keys;
-    const io = this.index.keyOffsets;
-    if (compareInternalAt(block.keys, ko[last] as number, ko[last + 1] as number, ik, io[i] as number, io[i + 1] as number) !== 0) {
+    const index = this.index;
+    const ik = index.bytes;
+    if (compareInternalAt(block.bytes, block.keyStart(last), block.keyStart(last + 1), ik, index.keyStart(i), index.keyStart(i + 1)) !== 0) {
       throw new Corruption(path, offset, `data block ${i} does not end at its index key`);
     }
-    if (i > 0 && compareInternalAt(block.keys, 0, ko[1] as number, ik, io[i - 1] as number, io[i] as number) <= 0) {
+    if (i > 0 && compareInternalAt(block.bytes, block.keyStart(0), block.keyStart(1), ik, index.keyStart(i - 1), index.keyStart(i)) <= 0) {
       throw new Corruption(path, offset, `data block ${i} starts before the end of block ${i - 1}`);
     }
     return block;
