@@ -27,6 +27,9 @@ describe('bench db-bench', () => {
           assert.ok(r.ops > 0 && r.opsPerSec > 0, `${engine} ${w} did work`);
         }
       }
+      for (const probe of ['disk', 'ceiling']) {
+        assert.ok(json.results.some((x) => x.engine === probe && x.ops > 0), `${probe} probe missing`);
+      }
       // Every engine read the same keys from the same data: the same hits.
       const found = (e: string): number | undefined => json.results.find((x) => x.engine === e && x.workload === 'readrandom')?.found;
       assert.equal(found('strata'), found('classic-level'));

@@ -4,7 +4,7 @@
 // CPU-heavy loop runs in time slices (yielder.ts) so foreground reads and
 // writes keep flowing.
 
-import { InvalidArgument } from '@strata/engine';
+import { copyBytes, InvalidArgument } from '@strata/engine';
 import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { LevelIterator } from '../iterator/level-iterator.js';
 import { MergingIterator } from '../iterator/merging-iterator.js';
@@ -107,7 +107,7 @@ async function merge(iter: InternalIterator, index: FragmentIndex, bottommost: b
       const klen = k.length - TRAILER_SIZE;
       if (klen !== curLen || compareRange(k, 0, klen, cur, 0, curLen) !== 0) {
         if (cur.length < klen) cur = new Uint8Array(klen * 2);
-        cur.set(k.subarray(0, klen));
+        copyBytes(cur, 0, k, 0, klen);
         curLen = klen;
         const f = index.empty ? undefined : index.find(k.subarray(0, klen));
         filter.begin(f?.seqs ?? noCover);

@@ -9,7 +9,7 @@
 // finish() syncs every output and returns their metadata. abandon() closes
 // and removes what was written.
 
-import { io, ioAsync, type Checksum } from '@strata/engine';
+import { copyBytes, io, ioAsync, type Checksum } from '@strata/engine';
 import type { File, FileSystem } from '@strata/vfs';
 import { posix } from 'node:path';
 import { compareBytes, compareRange, TRAILER_SIZE } from '../keys/internal-key.js';
@@ -75,7 +75,7 @@ export class OutputWriter {
     if (cur.firstKey === undefined) cur.firstKey = ikey.slice(0, klen);
     if (!sameKey) {
       if (this.#last.length < klen) this.#last = new Uint8Array(klen * 2);
-      this.#last.set(ikey.subarray(0, klen));
+      copyBytes(this.#last, 0, ikey, 0, klen);
       this.#lastLen = klen;
     }
     cur.entries++;

@@ -170,7 +170,7 @@ export class LsmEngine implements StorageEngine {
     this.#mem = new Memtable(init.walNumber);
     this.#loopWatch = new LoopWatch(Math.max(1, init.opts.backgroundSliceMs));
     const threads = init.opts.compactionThread && init.fs instanceof NodeFileSystem;
-    this.#thread = threads ? new CompactionThread() : undefined;
+    this.#thread = threads ? new CompactionThread(COMPACTION_NICE) : undefined;
     this.#flushThread = threads ? new CompactionThread() : undefined;
     this.#versions.onObsolete = () => this.#deleteObsoleteFiles();
   }
@@ -1229,6 +1229,8 @@ export class LsmEngine implements StorageEngine {
 const noop = (): void => undefined;
 /** #probe's answer when the table holds no version of the key. */
 const MISS = Symbol('miss');
+/** Niceness of the compaction thread (flushes run at normal priority): see CompactionThread. */
+const COMPACTION_NICE = 10;
 /** #get reuses a LookupKey for user keys shorter than this. */
 const REUSED_LOOKUP_KEYS = 256;
 

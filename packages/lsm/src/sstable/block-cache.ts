@@ -25,13 +25,21 @@ export interface BlockCacheStats {
   readonly evictions: number;
 }
 
-/** A cached value. Stays valid while `cached`; once evicted it never comes back (a new handle does). */
+/**
+ * A cached value. Valid while `cached`; once removed it never comes back (a
+ * new handle does), and it lets go of its value so a holder of a stale handle
+ * pins nothing.
+ */
 export class CacheHandle<V> {
   readonly key: number;
   readonly fileNum: number;
-  readonly value: V;
+  /** The value while cached; undefined once removed. */
+  value: V | undefined;
   readonly charge: number;
   cached = true;
+  /** An array slot of the holder's that refers to this handle: cleared on removal. */
+  owner: (CacheHandle<V> | undefined)[] | undefined = undefined;
+  slot = 0;
   /** Set by a hit, cleared when eviction passes over the entry. */
   referenced = false;
   /** Neighbours in insertion (and second-chance) order: prev is older, next is newer. */
@@ -69,6 +77,13 @@ export class BlockCache<V = Block> {
     return this.lookup(fileNum, offset)?.value;
   }
 
+  /** Remembers that owner[slot] holds `e`, so removing `e` clears that slot. */
+  adopt(e: CacheHandle<V>, owner: (CacheHandle<V> | undefined)[], slot: number): void {
+    owner[slot] = e;
+    e.owner = owner;
+    e.slot = slot;
+  }
+
   /** The handle of (fileNum, offset), now referenced; counts a hit or a miss. */
   lookup(fileNum: number, offset: number): CacheHandle<V> | undefined {
     const e = this.capacity === 0 || fileNum > MAX_FILE_NUM || offset > MAX_OFFSET ? undefined : this.#entries.get(fileNum * 0x1_0000_0000 + offset);
@@ -83,9 +98,10 @@ export class BlockCache<V = Block> {
 
   /** A hit through a handle the caller kept: the handle must be `cached`. */
   touch(e: CacheHandle<V>): V {
+    if (!e.cached) throw new Error('BlockCache.touch: the handle was removed');
     this.#hits++;
     e.referenced = true;
-    return e.value;
+    return e.value as V;
   }
 
   /** The cached value of (fileNum, offset) without touching the referenced bit or the counters. */
@@ -103,8 +119,8 @@ export class BlockCache<V = Block> {
     if (charge > this.capacity || fileNum > MAX_FILE_NUM || offset > MAX_OFFSET) return undefined;
     const key = fileNum * 0x1_0000_0000 + offset;
     this.#remove(key);
-    while (this.#bytes + charge > this.capacity) {
-      const oldest = this.#head as CacheHandle<V>; // bytes > 0, so there is one
+    while (this.#bytes + charge > this.capacity && this.#head !== undefined) {
+      const oldest = this.#head;
       if (oldest.referenced) {
         // Second chance: clear the bit and send it to the back.
         oldest.referenced = false;
@@ -147,6 +163,11 @@ export class BlockCache<V = Block> {
     this.#entries.delete(key);
     this.#unlink(e);
     e.cached = false;
+    e.value = undefined;
+    if (e.owner !== undefined) {
+      if (e.owner[e.slot] === e) e.owner[e.slot] = undefined;
+      e.owner = undefined;
+    }
     this.#bytes -= e.charge;
     const set = this.#byFile.get(e.fileNum);
     if (set !== undefined) {

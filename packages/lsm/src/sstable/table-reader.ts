@@ -248,8 +248,10 @@ export class TableReader implements DataBlockSource {
     return this.#tombstones;
   }
 
-  /** Closes the file; later reads of uncached blocks fail with IoError. */
+  /** Closes the file; later reads of uncached blocks fail with IoError. Cached blocks stay cached. */
   close(): void {
+    // The cache's handles stop pointing at this reader's slots.
+    for (const h of this.#handles) if (h !== undefined && h.owner === this.#handles) h.owner = undefined;
     this.#file.close();
   }
 
@@ -258,6 +260,7 @@ export class TableReader implements DataBlockSource {
     const { cache, counters, fileNum } = this.#opts;
     counters.blocksRead++;
     // The handle this reader kept skips the cache's Map while the block stays cached.
+    // Removal from the cache clears the slot (CacheHandle.owner), so an evicted block is not pinned here.
     const kept = this.#handles[i];
     if (kept !== undefined && kept.cached) {
       counters.blockCacheHits++;
@@ -266,14 +269,15 @@ export class TableReader implements DataBlockSource {
     const offset = this.#offsets[i] as number;
     const found = cache.lookup(fileNum, offset);
     if (found !== undefined) {
-      this.#handles[i] = found;
+      cache.adopt(found, this.#handles, i);
       counters.blockCacheHits++;
-      return found.value;
+      return found.value as Block;
     }
     counters.blockCacheMisses++;
     counters.blockBytesRead += (this.#sizes[i] as number) + BLOCK_TRAILER_SIZE;
     const block = this.#readDataBlock(i);
-    this.#handles[i] = cache.insert(fileNum, offset, block, block.charge);
+    const h = cache.insert(fileNum, offset, block, block.charge);
+    if (h !== undefined) cache.adopt(h, this.#handles, i);
     return block;
   }
 

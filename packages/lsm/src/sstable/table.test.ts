@@ -11,6 +11,7 @@ import { testSeed } from '@strata/vfs/testing';
 import { compareInternal, internalKey, Kind, MAX_SEQ, seqOf, tableKey, tableKeyOf, type SeqNum } from '../keys/internal-key.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
 import { buildTable, openTable, randomEntries, randomTableKey, type TestEntry } from './fixtures.js';
+import { BlockCache, type CacheHandle } from './block-cache.js';
 import { TableBuilder } from './table-builder.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -154,6 +155,50 @@ describe('sstable', () => {
     for (it.seekToFirst(); it.valid; it.next()) assert.deepEqual(it.key(), entries[n++]?.ikey);
     assert.equal(n, entries.length);
     reader.close();
+  });
+
+  it('serves correct data through a cache that keeps evicting and after evictFile (kept handles go stale); counters agree with the cache', async () => {
+    const rng = new Rng(testSeed('table evicting cache'));
+    const entries = randomEntries(rng, 600);
+    const built = await buildTable(entries, [], { blockSize: 512, compression: 'none', restartInterval: 4 });
+    // Room for a few decoded blocks of ~40 in the table.
+    const { reader, counters, cache } = openTable(built.fs, built.path, built.checksum, { cacheBytes: 6000 });
+    const blocks = reader.index.count;
+    assert.ok(blocks > 20, `${blocks} blocks`);
+    for (let round = 0; round < 3; round++) {
+      for (let n = 0; n < 2000; n++) {
+        const e = entries[rng.int(entries.length)] as TestEntry;
+        const got = reader.get(tableKeyOf(e.ikey), seqOf(e.ikey));
+        assert.equal(got?.seq, seqOf(e.ikey));
+        assert.deepEqual(got.value, e.value);
+      }
+      if (round === 1) cache.evictFile(7);
+    }
+    const s = cache.stats();
+    assert.ok(s.evictions > 0 && s.bytes <= 6000);
+    assert.equal(counters.blockCacheHits + counters.blockCacheMisses, counters.blocksRead);
+    assert.equal(counters.blockCacheHits, s.hits);
+    assert.equal(counters.blockCacheMisses, s.misses);
+    reader.close();
+  });
+
+  it('a removed cache handle lets go of its value and of its holder\'s slot', () => {
+    const c = new BlockCache<string>(200);
+    const slots: (CacheHandle<string> | undefined)[] = [];
+    const a = c.insert(1, 0, 'a', 100);
+    const b = c.insert(1, 100, 'b', 100);
+    assert.ok(a !== undefined && b !== undefined);
+    c.adopt(a, slots, 0);
+    c.adopt(b, slots, 1);
+    c.insert(2, 0, 'c', 100); // evicts a
+    assert.equal(a.cached, false);
+    assert.equal(a.value, undefined);
+    assert.equal(slots[0], undefined);
+    assert.equal(slots[1], b);
+    c.evictFile(1);
+    assert.equal(b.value, undefined);
+    assert.equal(slots[1], undefined);
+    assert.throws(() => c.touch(b), /removed/);
   });
 
   it('round-trips range tombstones alongside points, and they widen the sequence bounds', async () => {

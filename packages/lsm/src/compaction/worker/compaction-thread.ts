@@ -15,10 +15,24 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export class OutOfFileNumbers extends Error {}
 
 export class CompactionThread {
+  /** Niceness the thread gives itself (Linux applies it per thread); 0 leaves it alone. */
+  readonly #nice: number;
   #worker: Worker | undefined;
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: (r: JobResult) => void; reject: (e: unknown) => void }>();
   #closed = false;
+
+  /**
+   * A thread that lowers its own CPU priority to `nice` (0 to 19) once
+   * started (on Linux, where that is per thread; elsewhere it runs at normal
+   * priority), as RocksDB lowers its compaction pool's: on a machine with fewer
+   * cores than busy threads, the engine thread and flushes (which unblock
+   * writers) then win the CPU, and compaction takes what is left.
+   */
+  constructor(nice = 0) {
+    if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new RangeError(`nice must be an integer in [0, 19], got ${nice}`);
+    this.#nice = nice;
+  }
 
   run(request: DistributiveOmit<JobRequest, 'id'>): Promise<JobResult> {
     if (this.#closed) return Promise.reject(new Closed());
@@ -35,7 +49,7 @@ export class CompactionThread {
 
   #start(): Worker {
     if (this.#worker !== undefined) return this.#worker;
-    const worker = new Worker(new URL('./compaction-worker.js', import.meta.url));
+    const worker = new Worker(new URL('./compaction-worker.js', import.meta.url), { workerData: { nice: this.#nice } });
     worker.unref();
     worker.on('message', (msg: CompactionResponse) => {
       const p = this.#pending.get(msg.id);

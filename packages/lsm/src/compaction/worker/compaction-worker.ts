@@ -5,7 +5,8 @@
 // records the result in the manifest.
 // One job at a time, in the order received.
 
-import { parentPort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Corruption, IoError, loadChecksum } from '@strata/engine';
 import { NodeFileSystem } from '@strata/vfs';
 import { BlockCache } from '../../sstable/block-cache.js';
@@ -19,6 +20,17 @@ import type { CompactionResponse, JobRequest, WorkerError } from './protocol.js'
 
 const port = parentPort;
 if (port === null) throw new Error('compaction-worker.js must run in a worker thread');
+// Lower this thread's priority if asked (compaction-thread.ts). Only on Linux,
+// which applies it to the calling thread alone: elsewhere setPriority() acts
+// on the whole process, the engine thread and the application included.
+const nice = (workerData as { nice?: unknown } | null)?.nice;
+if (process.platform === 'linux' && typeof nice === 'number' && nice > 0) {
+  try {
+    setPriority(nice);
+  } catch {
+    // Not permitted here: a priority hint, not a requirement.
+  }
+}
 const fs = new NodeFileSystem();
 const checksum = await loadChecksum();
 
