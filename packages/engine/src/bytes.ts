@@ -50,6 +50,8 @@ export function toHex(bytes: Uint8Array): string {
 export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, start: number, n: number): void {
   if (n <= 32) {
     for (let i = 0; i < n; i++) dst[at + i] = src[start + i] as number;
+  } else if (start === 0 && n === src.length) {
+    dst.set(src, at); // the whole source: no view to allocate
   } else {
     dst.set(src.subarray(start, start + n), at);
   }
