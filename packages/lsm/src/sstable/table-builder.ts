@@ -1,17 +1,16 @@
 // Writes one SSTable (docs/format/sstable.md) to a File with synchronous
-// appends: data blocks as entries arrive, then at finish() the filter,
-// range-del, properties and index blocks and the footer. It never syncs; the
-// owner syncs the file before publishing it. Misuse (keys out of order, bad
+// appends, gathered into 256 KiB writes: data blocks as entries arrive, then
+// at finish() the filter, range-del, properties and index blocks and the
+// footer. It never syncs; the owner syncs the file before publishing it. Misuse (keys out of order, bad
 // tombstones, use after finish) throws a plain Error; I/O failures IoError.
 
 import type { Checksum } from '@strata/engine';
-import { IoError, isEngineError } from '@strata/engine';
+import { copyBytes, IoError, isEngineError } from '@strata/engine';
 import type { File } from '@strata/vfs';
-import { compareBytes, isKind, Kind, seqOf, TABLE_ID_SIZE, TRAILER_SIZE, type SeqNum } from '../keys/internal-key.js';
+import { compareBytes, compareRange, isKind, Kind, seqOf, TABLE_ID_SIZE, TRAILER_SIZE, type SeqNum } from '../keys/internal-key.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
 import { BloomBuilder } from './bloom.js';
 import { BlockBuilder } from './block-builder.js';
-import { compareInternalAt } from './block.js';
 import { sealBlock } from './block-trailer.js';
 import type { CompressionName } from './compression.js';
 import { encodeFooter, type BlockHandle } from './footer.js';
@@ -48,6 +47,8 @@ export interface TableBuilderDeps {
 }
 
 const MAX_BLOCK_PAYLOAD = 0xffff_ffff;
+/** Appends are gathered into writes of this size. */
+const WRITE_BUFFER_SIZE = 256 * 1024;
 
 export class TableBuilder {
   readonly #file: File;
@@ -57,7 +58,11 @@ export class TableBuilder {
   readonly #index: BlockBuilder;
   readonly #bloom: BloomBuilder | undefined;
   readonly #tombstones: RangeTombstone[] = [];
+  /** Bytes of the table so far, written or pending. */
   #offset = 0;
+  /** Appended bytes not yet written to the file. */
+  readonly #pending = new Uint8Array(WRITE_BUFFER_SIZE);
+  #pendingLen = 0;
   #finished = false;
   /** The last key added; invariant: every add is after it. */
   #last = new Uint8Array(64);
@@ -103,24 +108,22 @@ export class TableBuilder {
     const tkeyLen = len - TRAILER_SIZE;
     let newTableKey = true;
     if (this.#entries > 0) {
+      // One pass: the table keys decide, or (equal) the trailers, descending.
       const last = this.#last;
       const lastLen = this.#lastLen;
-      if (compareInternalAt(last, 0, lastLen, ikey, 0, len) >= 0) throw new Error('TableBuilder.add: keys out of order');
-      if (lastLen === len) {
+      const c = compareRange(last, 0, lastLen - TRAILER_SIZE, ikey, 0, tkeyLen);
+      if (c === 0) {
         newTableKey = false;
-        for (let i = 0; i < tkeyLen; i++) {
-          if (last[i] !== ikey[i]) {
-            newTableKey = true;
-            break;
-          }
-        }
+        if (compareRange(ikey, tkeyLen, len, last, lastLen - TRAILER_SIZE, lastLen) >= 0) throw new Error('TableBuilder.add: keys out of order');
+      } else if (c > 0) {
+        throw new Error('TableBuilder.add: keys out of order');
       }
     } else {
       this.#smallestPoint = ikey.slice();
     }
     if (newTableKey) this.#bloom?.add(ikey, 0, tkeyLen);
     if (this.#last.length < len) this.#last = new Uint8Array(Math.max(len, this.#last.length * 2));
-    this.#last.set(ikey);
+    copyBytes(this.#last, 0, ikey, 0, len);
     this.#lastLen = len;
 
     const seq = seqOf(ikey);
@@ -197,6 +200,7 @@ export class TableBuilder {
     const properties = this.#write(encodeProperties(stored), 'none').handle;
     const index = this.#write(this.#index.finish(), 'none').handle;
     this.#append(encodeFooter({ filter, rangeDel, properties, index }, this.#checksum));
+    this.#writePending();
     return {
       ...stored,
       indexBytes: index.size + BLOCK_TRAILER_SIZE,
@@ -232,14 +236,32 @@ export class TableBuilder {
     return { handle, stored: sealed.bytes.length, type: sealed.type };
   }
 
+  /** Appends `bytes` at #offset: gathered in #pending and written 256 KiB at a time (one write call per ~60 blocks, not one per block). */
   #append(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (this.#pendingLen + n > this.#pending.length) this.#writePending();
+    if (n >= this.#pending.length) this.#writeOut(bytes);
+    else {
+      this.#pending.set(bytes, this.#pendingLen);
+      this.#pendingLen += n;
+    }
+    this.#offset += n;
+  }
+
+  #writePending(): void {
+    if (this.#pendingLen === 0) return;
+    const bytes = this.#pending.subarray(0, this.#pendingLen);
+    this.#pendingLen = 0;
+    this.#writeOut(bytes);
+  }
+
+  #writeOut(bytes: Uint8Array): void {
     try {
       this.#file.append(bytes);
     } catch (err) {
       if (isEngineError(err)) throw err;
       throw new IoError(`writing ${this.#file.path}`, err);
     }
-    this.#offset += bytes.length;
   }
 
   #checkOpen(): void {
