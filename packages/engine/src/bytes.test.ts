@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
 import { Rng } from '@strata/vfs';
 import { testSeed } from '@strata/vfs/testing';
-import { copyBytes, copyOut } from './bytes.js';
+import { copyBytes, copyBytesVia, copyOut } from './bytes.js';
 
 describe('copyOut', () => {
   it('copies every length exactly, and copies stay independent of the source and of each other', () => {
@@ -26,6 +26,17 @@ describe('copyOut', () => {
     for (const { copy } of copies) copy.fill(0xee);
     assert.deepEqual(src, before);
     for (const { copy } of copies) assert.ok(copy.every((b) => b === 0xee));
+  });
+
+  it('copies through a DataView of the source the same as without', () => {
+    const rng = new Rng(testSeed('copyOut views'));
+    const backing = rng.bytes(3000);
+    const src = backing.subarray(100, 2900);
+    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    for (let n = 0; n <= 1100; n += rng.range(1, 9)) {
+      const at = rng.int(src.length - n + 1);
+      assert.deepEqual(copyOut(src, at, at + n, view), src.subarray(at, at + n));
+    }
   });
 
   it('short copies share slabs, long ones get their own buffer', () => {
@@ -57,14 +68,19 @@ describe('copyOut', () => {
 });
 
 describe('copyBytes', () => {
-  it('copies short and long runs to any offset', () => {
-    const src = Uint8Array.from({ length: 200 }, (_, i) => i);
-    for (const n of [0, 1, 31, 32, 33, 100, 200]) {
-      const dst = new Uint8Array(260);
-      copyBytes(dst, 7, src, 200 - n, n);
-      assert.deepEqual(dst.subarray(7, 7 + n), src.subarray(200 - n));
-      assert.equal(dst[6], 0);
-      assert.equal(dst[7 + n], 0);
+  it('copies short and long runs to any offset, with or without DataViews', () => {
+    const backing = Uint8Array.from({ length: 240 }, (_, i) => i);
+    const src = backing.subarray(40); // a view at an offset: the DataView must cover exactly it
+    const srcView = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    for (const n of [0, 1, 15, 16, 17, 31, 32, 33, 99, 100, 101, 102, 103, 200]) {
+      for (const via of [false, true]) {
+        const dst = new Uint8Array(260);
+        if (via) copyBytesVia(dst, new DataView(dst.buffer), 7, src, srcView, 200 - n, n);
+        else copyBytes(dst, 7, src, 200 - n, n);
+        assert.deepEqual(dst.subarray(7, 7 + n), src.subarray(200 - n));
+        assert.equal(dst[6], 0);
+        assert.equal(dst[7 + n], 0);
+      }
     }
   });
 });

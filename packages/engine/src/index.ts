@@ -22,7 +22,7 @@ export {
   TableNotFound,
   type EngineErrorCode,
 } from './errors.js';
-export { bytesEqual, compareBytes, copyBytes, copyOut, prefixEnd, toHex } from './bytes.js';
+export { bytesEqual, compareBytes, copyBytes, copyBytesVia, copyOut, prefixEnd, toHex } from './bytes.js';
 export {
   checkKey,
   checkKeys,

@@ -62,20 +62,25 @@ export class OutputWriter {
 
   /** Adds the next entry; internal keys must increase. The builder copies what it keeps, so views are fine. */
   add(ikey: Uint8Array, value: Uint8Array): void {
+    this.addRange(ikey, 0, ikey.length, value, 0, value.length);
+  }
+
+  /** add() of the internal key k[ks, ke) and the value v[vs, ve) (see TableBuilder.addRange). */
+  addRange(k: Uint8Array, ks: number, ke: number, v: Uint8Array, vs: number, ve: number, vView?: DataView): void {
     let cur = this.#current;
-    const klen = ikey.length - TRAILER_SIZE;
-    const sameKey = klen === this.#lastLen && compareRange(ikey, 0, klen, this.#last, 0, klen) === 0;
+    const klen = ke - ks - TRAILER_SIZE;
+    const sameKey = klen === this.#lastLen && compareRange(k, ks, ks + klen, this.#last, 0, klen) === 0;
     if (cur !== undefined && !sameKey && cur.builder.estimatedSize() >= this.#ctx.targetFileSize) {
-      const cut = ikey.slice(0, klen);
+      const cut = k.slice(ks, ks + klen);
       this.#finishCurrent(cut);
       cur = this.#open(cut);
     }
     cur ??= this.#open(undefined);
-    cur.builder.add(ikey, value);
-    if (cur.firstKey === undefined) cur.firstKey = ikey.slice(0, klen);
+    cur.builder.addRange(k, ks, ke, v, vs, ve, vView);
+    if (cur.firstKey === undefined) cur.firstKey = k.slice(ks, ks + klen);
     if (!sameKey) {
       if (this.#last.length < klen) this.#last = new Uint8Array(klen * 2);
-      copyBytes(this.#last, 0, ikey, 0, klen);
+      copyBytes(this.#last, 0, k, ks, klen);
       this.#lastLen = klen;
     }
     cur.entries++;

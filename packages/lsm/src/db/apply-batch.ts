@@ -20,8 +20,8 @@ function varint(f: Uint8Array): number {
   }
 }
 
-/** Applies `batch` (in `f`, sealed with sequence number `seq`) to `mem`; returns the next free seq. */
-export function applyBatch(mem: Memtable, f: Uint8Array, batch: EncodedBatch, seq: number): number {
+/** Applies `batch` (in `f`, sealed with sequence number `seq`; `view` is a DataView over exactly `f`) to `mem`; returns the next free seq. */
+export function applyBatch(mem: Memtable, f: Uint8Array, view: DataView, batch: EncodedBatch, seq: number): number {
   pos = batch.opsAt;
   for (let i = 0; i < batch.count; i++) {
     const type = f[pos++] as OpType;
@@ -39,7 +39,7 @@ export function applyBatch(mem: Memtable, f: Uint8Array, batch: EncodedBatch, se
     if (type === OpType.DeleteRange) {
       mem.addRangeTombstone(tableKey(id, f.subarray(keyAt, keyAt + keyLen)), tableKey(id, f.subarray(valueAt, valueAt + valueLen)), seq);
     } else {
-      mem.addFromBytes(seq, type === OpType.Put ? Kind.Put : Kind.Delete, id, f, keyAt, keyLen, valueAt, valueLen);
+      mem.addFromBytes(seq, type === OpType.Put ? Kind.Put : Kind.Delete, id, f, keyAt, keyLen, valueAt, valueLen, view);
     }
     seq++;
   }

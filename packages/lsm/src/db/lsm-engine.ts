@@ -180,6 +180,8 @@ export class LsmEngine implements StorageEngine {
     const threads = init.opts.compactionThread && init.fs instanceof NodeFileSystem;
     this.#thread = threads ? new CompactionThread(COMPACTION_NICE) : undefined;
     this.#flushThread = threads ? new CompactionThread() : undefined;
+    // The flush thread starts with the engine: the first flush should not wait for its startup.
+    this.#flushThread?.warm();
     this.#versions.onObsolete = () => this.#deleteObsoleteFiles();
   }
 
@@ -680,7 +682,7 @@ export class LsmEngine implements StorageEngine {
     try {
       for (const p of group.writers) {
         if (p.batch.count === 0) continue;
-        s = applyBatch(this.#mem, bytes, p.batch, s);
+        s = applyBatch(this.#mem, bytes, group.buffer.view, p.batch, s);
         this.#counters.userBytes += p.batch.userBytes;
         this.#counters.ops += p.batch.count;
       }

@@ -27,6 +27,8 @@ const KEEP_BYTES = 4 * 1024 * 1024;
 
 export class GroupBuffer implements FrameSink {
   bytes = new Uint8Array(INITIAL_BYTES);
+  /** A DataView over `bytes` (replaced with it). */
+  view = new DataView(this.bytes.buffer);
   length = 0;
 
   reserve(n: number): number {
@@ -36,6 +38,7 @@ export class GroupBuffer implements FrameSink {
       const grown = new Uint8Array(Math.max(end, 2 * this.bytes.length));
       grown.set(this.bytes.subarray(0, at));
       this.bytes = grown;
+      this.view = new DataView(grown.buffer);
     }
     this.length = end;
     return at;

@@ -17,13 +17,10 @@ export const CHUNK_SIZE = 1 << 20;
 const OVERSIZED = CHUNK_SIZE >>> 2;
 export const ENTRY_HEADER_SIZE = 8;
 
-function newChunk(size: number): Uint8Array {
-  // Shared so that a flush on the worker thread reads the chunks in place.
-  return new Uint8Array(new SharedArrayBuffer(size));
-}
-
 export class Arena {
   readonly chunks: Uint8Array[] = [];
+  /** A DataView over each chunk (copies into the arena go through them). */
+  readonly views: DataView[] = [];
   #cur = -1;
   #pos = CHUNK_SIZE;
   #allocated = 0;
@@ -36,12 +33,12 @@ export class Arena {
   /** Reserves `n` bytes and returns their ref. */
   alloc(n: number): number {
     if (n > OVERSIZED) {
-      this.chunks.push(newChunk(n));
+      this.#newChunk(n);
       this.#allocated += n;
       return (this.chunks.length - 1) * CHUNK_SIZE;
     }
     if (this.#pos + n > CHUNK_SIZE) {
-      this.chunks.push(newChunk(CHUNK_SIZE));
+      this.#newChunk(CHUNK_SIZE);
       this.#allocated += CHUNK_SIZE;
       this.#cur = this.chunks.length - 1;
       this.#pos = 0;
@@ -49,6 +46,13 @@ export class Arena {
     const ref = this.#cur * CHUNK_SIZE + this.#pos;
     this.#pos += n;
     return ref;
+  }
+
+  #newChunk(size: number): void {
+    // Shared so that a flush on the worker thread reads the chunks in place.
+    const buf = new SharedArrayBuffer(size);
+    this.chunks.push(new Uint8Array(buf));
+    this.views.push(new DataView(buf));
   }
 }
 

@@ -13,8 +13,8 @@ import type { InternalIterator } from '../iterator/internal-iterator.js';
 import { type Kind, kindOf, MAX_SEQ, seqAt, seqOf, TABLE_ID_SIZE, TRAILER_SIZE, writeTrailer, type SeqNum } from '../keys/internal-key.js';
 import { FragmentIndex } from '../range-del/fragment-index.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
-import { copyBytes, copyOut } from '@strata/engine';
-import { Arena, chunkOf, ENTRY_HEADER_SIZE, entryKey, entryValue, offsetOf, putU32, u32At } from './arena.js';
+import { copyBytes, copyBytesVia, copyOut } from '@strata/engine';
+import { Arena, CHUNK_SIZE, chunkOf, ENTRY_HEADER_SIZE, entryKey, entryValue, offsetOf, putU32, u32At } from './arena.js';
 import { SortedTree, type TreeCursor } from './sorted-tree.js';
 
 /** Bytes charged per entry beyond its arena bytes: its slot in a leaf, and leaf slack. */
@@ -87,8 +87,10 @@ export class Memtable {
   /**
    * Adds a point entry whose user key is bytes[keyAt, keyAt + keyLen) of
    * table `tableId` and whose value is bytes[valueAt, valueAt + valueLen).
+   * `view`, a DataView over exactly `bytes`, lets the value be copied
+   * without a temporary view.
    */
-  addFromBytes(seq: number, kind: Kind, tableId: number, bytes: Uint8Array, keyAt: number, keyLen: number, valueAt: number, valueLen: number): void {
+  addFromBytes(seq: number, kind: Kind, tableId: number, bytes: Uint8Array, keyAt: number, keyLen: number, valueAt: number, valueLen: number, view?: DataView): void {
     const tlen = TABLE_ID_SIZE + keyLen;
     const ref = this.#arena.alloc(ENTRY_HEADER_SIZE + tlen + TRAILER_SIZE + valueLen);
     const c = chunkOf(this.#arena.chunks, ref);
@@ -97,17 +99,18 @@ export class Memtable {
     c[ks] = tableId >>> 8;
     c[ks + 1] = tableId & 0xff;
     copyBytes(c, ks + TABLE_ID_SIZE, bytes, keyAt, keyLen);
-    this.#finish(ref, c, o, tlen, seq, kind, bytes, valueAt, valueLen);
+    this.#finish(ref, c, o, tlen, seq, kind, bytes, valueAt, valueLen, view);
   }
 
   /** Completes an entry whose table key (`tlen` bytes) is in place: header, trailer, value; then indexes it. */
-  #finish(ref: number, c: Uint8Array, o: number, tlen: number, seq: number, kind: Kind, vb: Uint8Array, vs: number, vlen: number): void {
+  #finish(ref: number, c: Uint8Array, o: number, tlen: number, seq: number, kind: Kind, vb: Uint8Array, vs: number, vlen: number, vView?: DataView): void {
     const ks = o + ENTRY_HEADER_SIZE;
     const klen = tlen + TRAILER_SIZE;
     putU32(c, o, klen);
     putU32(c, o + 4, vlen);
     writeTrailer(c, ks + tlen, seq, kind);
-    copyBytes(c, ks + klen, vb, vs, vlen);
+    if (vView === undefined) copyBytes(c, ks + klen, vb, vs, vlen);
+    else copyBytesVia(c, this.#arena.views[Math.floor(ref / CHUNK_SIZE)] as DataView, ks + klen, vb, vView, vs, vlen);
     this.#tree.insert(ref, c, ks, ks + tlen, seq);
     this.#bytes += ENTRY_HEADER_SIZE + klen + vlen + ENTRY_OVERHEAD;
     this.#noteSeq(seq);

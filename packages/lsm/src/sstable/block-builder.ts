@@ -4,11 +4,13 @@
 // caller adds keys in strictly increasing internal-key order; the builder
 // does not check (the table builder does) and reuses its buffers after reset.
 
+import { copyBytes, copyBytesVia } from '@strata/engine';
 import { RESTART_SIZE } from './format.js';
 
 export class BlockBuilder {
   readonly #restartInterval: number;
   #buf = new Uint8Array(1024);
+  #view = new DataView(this.#buf.buffer);
   #len = 0;
   #restarts: number[] = [0];
   #sinceRestart = 0;
@@ -38,6 +40,15 @@ export class BlockBuilder {
 
   /** Appends `key[keyStart, keyEnd)` with `value`. */
   add(key: Uint8Array, value: Uint8Array, keyStart = 0, keyEnd = key.length): void {
+    this.addRange(key, keyStart, keyEnd, value, 0, value.length);
+  }
+
+  /**
+   * Appends key[keyStart, keyEnd) with value[valueStart, valueEnd), allocating
+   * nothing; `valueView`, a DataView over exactly `value`, speeds the copy.
+   */
+  addRange(key: Uint8Array, keyStart: number, keyEnd: number, value: Uint8Array, valueStart: number, valueEnd: number, valueView?: DataView): void {
+    const valueLen = valueEnd - valueStart;
     const keyLen = keyEnd - keyStart;
     let shared = 0;
     if (this.#sinceRestart === this.#restartInterval) {
@@ -49,16 +60,17 @@ export class BlockBuilder {
       while (shared < n && last[shared] === key[keyStart + shared]) shared++;
     }
     const unshared = keyLen - shared;
-    this.#reserve(15 + unshared + value.length);
+    this.#reserve(15 + unshared + valueLen);
     this.#varint(shared);
     this.#varint(unshared);
-    this.#varint(value.length);
+    this.#varint(valueLen);
     // Keys are short: byte loops beat allocating subarray views on this path.
     const buf = this.#buf;
     let p = this.#len;
     for (let i = keyStart + shared; i < keyEnd; i++) buf[p++] = key[i] as number;
-    buf.set(value, p);
-    this.#len = p + value.length;
+    if (valueView === undefined) copyBytes(buf, p, value, valueStart, valueLen);
+    else copyBytesVia(buf, this.#view, p, value, valueView, valueStart, valueLen);
+    this.#len = p + valueLen;
 
     if (this.#last.length < keyLen) {
       const next = new Uint8Array(Math.max(keyLen, this.#last.length * 2));
@@ -112,5 +124,6 @@ export class BlockBuilder {
     const next = new Uint8Array(cap);
     next.set(this.#buf.subarray(0, this.#len));
     this.#buf = next;
+    this.#view = new DataView(next.buffer);
   }
 }

@@ -47,6 +47,8 @@ export class Block {
   readonly meta: Uint32Array;
   /** The whole buffer as bytes: keys and values live here. */
   readonly bytes: Uint8Array;
+  /** A DataView over `bytes` (copyOut copies values through it). */
+  readonly view: DataView;
   /** Approximate memory held, for the block cache. */
   readonly charge: number;
   /** Length of the table-key prefix every key shares (the first key holds it). */
@@ -57,6 +59,7 @@ export class Block {
     this.count = count;
     this.meta = meta;
     this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let prefixLen = 0;
     if (count > 0) {
       const fs = this.keyStart(0);

@@ -7,7 +7,7 @@
 import type { Checksum } from '@strata/engine';
 import { copyBytes, IoError, isEngineError } from '@strata/engine';
 import type { File } from '@strata/vfs';
-import { compareBytes, compareRange, isKind, Kind, seqOf, TABLE_ID_SIZE, TRAILER_SIZE, type SeqNum } from '../keys/internal-key.js';
+import { compareBytes, compareRange, isKind, Kind, seqAt, TABLE_ID_SIZE, TRAILER_SIZE, type SeqNum } from '../keys/internal-key.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
 import { BloomBuilder } from './bloom.js';
 import { BlockBuilder } from './block-builder.js';
@@ -99,42 +99,52 @@ export class TableBuilder {
 
   /** Adds a point entry; `ikey` must sort strictly after the previous one (compareInternal). */
   add(ikey: Uint8Array, value: Uint8Array): void {
+    this.addRange(ikey, 0, ikey.length, value, 0, value.length);
+  }
+
+  /**
+   * add() of the internal key k[ks, ke) and the value v[vs, ve), without
+   * views (a flush reads both straight from the memtable's arena); `vView`,
+   * a DataView over exactly `v`, speeds the value copy.
+   */
+  addRange(k: Uint8Array, ks: number, ke: number, v: Uint8Array, vs: number, ve: number, vView?: DataView): void {
     this.#checkOpen();
-    const len = ikey.length;
+    const len = ke - ks;
+    const valueLen = ve - vs;
     if (len < TABLE_ID_SIZE + TRAILER_SIZE) throw new Error(`TableBuilder.add: key of ${len} bytes is not an internal key`);
-    const kind = ikey[len - 1] as number;
+    const kind = k[ke - 1] as number;
     if (!isKind(kind)) throw new Error(`TableBuilder.add: unknown kind ${kind}`);
-    if (value.length > MAX_BLOCK_PAYLOAD / 2) throw new Error(`TableBuilder.add: value of ${value.length} bytes is too large`);
+    if (valueLen > MAX_BLOCK_PAYLOAD / 2) throw new Error(`TableBuilder.add: value of ${valueLen} bytes is too large`);
     const tkeyLen = len - TRAILER_SIZE;
     let newTableKey = true;
     if (this.#entries > 0) {
       // One pass: the table keys decide, or (equal) the trailers, descending.
       const last = this.#last;
       const lastLen = this.#lastLen;
-      const c = compareRange(last, 0, lastLen - TRAILER_SIZE, ikey, 0, tkeyLen);
+      const c = compareRange(last, 0, lastLen - TRAILER_SIZE, k, ks, ks + tkeyLen);
       if (c === 0) {
         newTableKey = false;
-        if (compareRange(ikey, tkeyLen, len, last, lastLen - TRAILER_SIZE, lastLen) >= 0) throw new Error('TableBuilder.add: keys out of order');
+        if (compareRange(k, ks + tkeyLen, ke, last, lastLen - TRAILER_SIZE, lastLen) >= 0) throw new Error('TableBuilder.add: keys out of order');
       } else if (c > 0) {
         throw new Error('TableBuilder.add: keys out of order');
       }
     } else {
-      this.#smallestPoint = ikey.slice();
+      this.#smallestPoint = k.slice(ks, ke);
     }
-    if (newTableKey) this.#bloom?.add(ikey, 0, tkeyLen);
+    if (newTableKey) this.#bloom?.add(k, ks, ks + tkeyLen);
     if (this.#last.length < len) this.#last = new Uint8Array(Math.max(len, this.#last.length * 2));
-    copyBytes(this.#last, 0, ikey, 0, len);
+    copyBytes(this.#last, 0, k, ks, len);
     this.#lastLen = len;
 
-    const seq = seqOf(ikey);
+    const seq = seqAt(k, ke - TRAILER_SIZE);
     if (seq < this.#smallestSeq) this.#smallestSeq = seq;
     if (seq > this.#largestSeq) this.#largestSeq = seq;
     this.#entries++;
     if (kind === Kind.Delete) this.#deletions++;
     this.#rawKeyBytes += len;
-    this.#rawValueBytes += value.length;
+    this.#rawValueBytes += valueLen;
 
-    this.#data.add(ikey, value);
+    this.#data.addRange(k, ks, ke, v, vs, ve, vView);
     if (this.#data.estimatedSize >= this.#options.blockSize) this.#flushData();
   }
 

@@ -59,7 +59,7 @@ export class PointHit {
   /** The entry's value, copied out of the block. */
   copyValue(): Uint8Array {
     const b = this.block as Block;
-    return copyOut(b.bytes, b.valueStart(this.pos), b.valueEnd(this.pos));
+    return copyOut(b.bytes, b.valueStart(this.pos), b.valueEnd(this.pos), b.view);
   }
 }
 

@@ -34,6 +34,15 @@ export class CompactionThread {
     this.#nice = nice;
   }
 
+  /**
+   * Starts the thread now rather than at the first job: loading the worker's
+   * modules and wasm takes ~300 ms here, which the first flush would
+   * otherwise wait for while writers stall behind it.
+   */
+  warm(): void {
+    if (!this.#closed) this.#start();
+  }
+
   run(request: DistributiveOmit<JobRequest, 'id'>): Promise<JobResult> {
     if (this.#closed) return Promise.reject(new Closed());
     const worker = this.#start();

@@ -13,8 +13,8 @@ import { BlockCache } from '../../sstable/block-cache.js';
 import { newReadCounters } from '../../stats/read-stats.js';
 import { TableCache } from '../../table-cache/table-cache.js';
 import type { FileNum } from '../../version/filenames.js';
-import { runCompaction, runFlushFrom } from '../compaction-job.js';
-import { FrozenIterator } from './frozen-iterator.js';
+import { runCompaction } from '../compaction-job.js';
+import { flushFrozen } from './flush-frozen.js';
 import { Yielder } from '../yielder.js';
 import type { CompactionResponse, JobRequest, WorkerError } from './protocol.js';
 
@@ -69,7 +69,7 @@ port.on('message', (req: JobRequest) => {
         yielder: new Yielder(Infinity),
       };
       const result =
-        req.kind === 'flush' ? await runFlushFrom(new FrozenIterator(req.entries), req.tombstones, deps) : await runCompaction(req.spec, deps);
+        req.kind === 'flush' ? await flushFrozen(req.entries, req.tombstones, deps) : await runCompaction(req.spec, deps);
       response = { id: req.id, ok: true, result };
     } catch (err) {
       response = { id: req.id, ok: false, error: describe(err) };
