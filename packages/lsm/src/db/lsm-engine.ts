@@ -286,19 +286,27 @@ export class LsmEngine implements StorageEngine {
       await versions.logAndApply({ added: result.outputs.map((meta) => ({ level: 0, meta })), lastSeq });
       mem = new Memtable(0);
     };
-    // Point-in-time recovery over a contiguous log: replay stops at the first
-    // gap in sequence numbers or after a torn WAL. Either means power was lost
-    // before an older WAL's background sync ended (see #switchMemtableOrThrow),
-    // losing its tail while a later WAL kept records. No sync of a later WAL
-    // can have finished (each waits for every older WAL), so nothing after the
-    // gap was promised; replaying it would leave a hole.
-    let tornBefore = false;
+    // Point-in-time recovery over a contiguous log. Sequence numbers run on
+    // from WAL to WAL, so records missing before a later one are the lost tail
+    // of an older WAL. If the manifest says that WAL was fully synced
+    // (syncedLog), that is damage: Corruption. If not, power was lost before
+    // its background sync ended (see #switchMemtableOrThrow); no sync of a
+    // later WAL can have finished (each waits for every older WAL), so nothing
+    // after the gap was promised: replay stops there.
+    const syncedLog = versions.syncedLog;
+    let prevWal: number | undefined;
     replay: for (const number of wals) {
       const path = posix.join(dir, walName(number));
       const contents = readWal(fs, path, checksum);
       for (const rec of contents.records) {
         if (rec.seq <= lastSeq) continue; // Already in an SSTable (a crash between flush and WAL removal).
-        if (tornBefore || rec.seq !== lastSeq + 1) break replay;
+        if (rec.seq !== lastSeq + 1) {
+          const suspect = contents.records[0] === rec && prevWal !== undefined ? prevWal : number;
+          if (suspect <= syncedLog) {
+            throw new Corruption(posix.join(dir, walName(suspect)), 0, `records ${lastSeq + 1}..${rec.seq - 1} are missing from a WAL that was fully synced`);
+          }
+          break replay;
+        }
         let seq = rec.seq;
         for (const op of rec.ops) {
           if (!knownIds.has(op.tableId)) throw new Corruption(path, 0, `WAL record names unknown table id ${op.tableId}`);
@@ -308,7 +316,9 @@ export class LsmEngine implements StorageEngine {
         lastSeq = seq - 1;
         if (mem.bytes >= opts.writeBufferSize) await flush();
       }
-      if (contents.torn) tornBefore = true;
+      // A crash can tear only a WAL whose sync had not finished.
+      if (contents.torn && number <= syncedLog) throw new Corruption(path, 0, 'a WAL that was fully synced ends in a torn record');
+      prevWal = number;
     }
     await flush();
     return lastSeq;
@@ -828,6 +838,8 @@ export class LsmEngine implements StorageEngine {
         await before;
         await ioAsync(`syncing ${old.path}`, () => old.datasync());
         await ioAsync(`syncing ${this.#dir}`, () => this.#fs.syncDir(this.#dir));
+        // Recorded so that recovery can tell damage in this WAL from a tail a power loss took.
+        if (this.#failed === undefined && !this.#shutDown) await this.#versions.logAndApply({ syncedLog: oldNumber });
       } catch (err) {
         // Later syncs can no longer promise that everything before them is durable.
         const e = asEngineError(err, 'syncing an older WAL');
@@ -1224,14 +1236,18 @@ export class LsmEngine implements StorageEngine {
     // Writes already queued still commit; then make them durable.
     while (this.#leading) await this.#leader;
     let error: unknown;
-    // A failure here already failed the engine (and the writers that needed it).
-    await this.#olderWalsSynced.catch(noop);
+    // A failed background sync of an older WAL failed the engine; close() reports it too.
+    try {
+      await this.#olderWalsSynced;
+    } catch (err) {
+      error = err;
+    }
     if (!this.#walFailed) {
       try {
         const wal = this.#wal;
         await ioAsync(`syncing ${wal.path}`, () => wal.datasync());
       } catch (err) {
-        error = err;
+        error ??= err;
       }
     }
     this.#closing = true;

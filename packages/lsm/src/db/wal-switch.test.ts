@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { MemFileSystem, type File, type FileSystem } from '@strata/vfs';
+import { isEngineError } from '@strata/engine';
+import { FaultFileSystem, MemFileSystem, type File, type FileSystem } from '@strata/vfs';
 import { testSeed } from '@strata/vfs/testing';
 import { LsmEngine } from './lsm-engine.js';
 
@@ -39,7 +40,7 @@ function walCount(fs: MemFileSystem): number {
  * background sync cannot end, and neither can a flush (its table's sync), so
  * recovery must still replay the old WAL.
  */
-function gated(fs: MemFileSystem): { fs: FileSystem; close: () => void; open: () => void } {
+function gated(fs: MemFileSystem, which: (path: string) => boolean = () => true): { fs: FileSystem; close: () => void; open: () => void } {
   let closed = false;
   let release!: () => void;
   const gate = new Promise<void>((resolve) => {
@@ -50,7 +51,7 @@ function gated(fs: MemFileSystem): { fs: FileSystem; close: () => void; open: ()
       get(target, prop, receiver): unknown {
         if (prop === 'datasync' || prop === 'sync') {
           return async (): Promise<void> => {
-            if (closed) await gate;
+            if (closed && which(target.path)) await gate;
             await (prop === 'sync' ? target.sync() : target.datasync());
           };
         }
@@ -130,5 +131,47 @@ describe('memtable switch with the old WAL synced in the background', () => {
       assert.deepEqual(await keysIn(mem.crashClone({ seed: seed + s, kind: 'power', unsynced: 'none' })), written);
     }
     await db.close();
+  });
+
+  it('damage at the end of a WAL the manifest records as synced is Corruption, not a silent cut', async () => {
+    const mem = new MemFileSystem();
+    // Flushes never finish (their table syncs wait), so the old WALs stay live and are replayed.
+    const g = gated(mem, (path) => path.endsWith('.sst'));
+    const db = await LsmEngine.open({ tables: ['t'], fs: g.fs, dir: '/db', writeBufferSize: 4096, disableAutoCompactions: true });
+    g.close();
+    let n = 0;
+    while (walCount(mem) < 3) {
+      assert.ok(n < 10_000, 'no memtable switch');
+      await db.write([put(n++)], { sync: true });
+    }
+    await db.write([put(n++)], { sync: true });
+    const image = mem.crashClone({ seed: 1, kind: 'power', unsynced: 'none' });
+    const oldest = image.list('/db').filter((f) => f.endsWith('.log')).sort()[0] as string;
+    const f = image.open(`/db/${oldest}`, { writable: true });
+    const last = f.size() - 1;
+    f.writeAt(Uint8Array.of((f.read(last, 1)[0] as number) ^ 0xff), last);
+    await f.sync();
+    f.close();
+    await assert.rejects(LsmEngine.open({ tables: ['t'], fs: image, dir: '/db' }), (err: unknown) => isEngineError(err) && err.code === 'Corruption');
+    // Undamaged, the same image holds every synced write.
+    const clean = mem.crashClone({ seed: 1, kind: 'power', unsynced: 'none' });
+    assert.deepEqual(await keysIn(clean), Array.from({ length: n }, (_, i) => key(i)));
+    g.open();
+    await db.close();
+  });
+
+  it('a failed background sync of the old WAL fails the engine, and close() reports it', async () => {
+    const mem = new MemFileSystem();
+    const ffs = new FaultFileSystem(mem, { seed: 7 });
+    ffs.inject({ ops: ['datasync'], path: /000001\.log$/ });
+    const db = await LsmEngine.open({ tables: ['t'], fs: ffs, dir: '/db', writeBufferSize: 4096, disableAutoCompactions: true });
+    let n = 0;
+    while (walCount(mem) < 2) {
+      assert.ok(n < 10_000, 'no memtable switch');
+      await db.write([put(n++)]);
+    }
+    for (let t = 0; t < 5; t++) await nextTurn();
+    await assert.rejects(db.write([put(n)]), (err: unknown) => isEngineError(err) && err.code === 'IoError');
+    await assert.rejects(db.close(), (err: unknown) => isEngineError(err) && err.code === 'IoError');
   });
 });

@@ -10,7 +10,7 @@ import type { FileNum } from './filenames.js';
 import type { FileMeta } from './file-meta.js';
 
 /** Field tags. Part of the format. */
-const Tag = { LogNumber: 1, NextFileNumber: 2, LastSeq: 3, Table: 4, DeletedFile: 5, AddedFile: 6 } as const;
+const Tag = { LogNumber: 1, NextFileNumber: 2, LastSeq: 3, Table: 4, DeletedFile: 5, AddedFile: 6, SyncedLog: 7 } as const;
 
 export interface VersionEdit {
   /** WALs numbered below this are fully flushed and may be deleted. */
@@ -19,6 +19,8 @@ export interface VersionEdit {
   nextFileNumber?: number;
   /** Largest sequence number persisted in SSTables (WAL replay continues above it). */
   lastSeq?: number;
+  /** Every WAL numbered at or below this was fully synced: recovery may not find it cut short. */
+  syncedLog?: number;
   /** Tables (column families) known to the database: name and id. */
   tables?: { readonly name: string; readonly id: number }[];
   deleted?: { readonly level: number; readonly fileNum: FileNum }[];
@@ -30,6 +32,7 @@ export function encodeEdit(edit: VersionEdit): Uint8Array {
   if (edit.logNumber !== undefined) w.varint(Tag.LogNumber).varint(edit.logNumber);
   if (edit.nextFileNumber !== undefined) w.varint(Tag.NextFileNumber).varint(edit.nextFileNumber);
   if (edit.lastSeq !== undefined) w.varint(Tag.LastSeq).varint(edit.lastSeq);
+  if (edit.syncedLog !== undefined) w.varint(Tag.SyncedLog).varint(edit.syncedLog);
   for (const t of edit.tables ?? []) w.varint(Tag.Table).string(t.name).varint(t.id);
   for (const d of edit.deleted ?? []) w.varint(Tag.DeletedFile).varint(d.level).varint(d.fileNum);
   for (const { level, meta: m } of edit.added ?? []) {
@@ -65,6 +68,9 @@ export function decodeEdit(payload: Uint8Array): VersionEdit {
         break;
       case Tag.LastSeq:
         edit.lastSeq = r.varint();
+        break;
+      case Tag.SyncedLog:
+        edit.syncedLog = r.varint();
         break;
       case Tag.Table:
         (edit.tables ??= []).push({ name: r.string(), id: r.varint() });

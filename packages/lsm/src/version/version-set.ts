@@ -56,6 +56,7 @@ export class VersionSet {
   #logNumber: number;
   /** Largest seq recorded in the manifest. */
   #lastSeq: number;
+  #syncedLog: number;
   readonly #tables: Map<string, number>;
   #manifest: File | undefined;
   #manifestNumber = 0;
@@ -76,7 +77,7 @@ export class VersionSet {
     checksum: Checksum,
     options: VersionSetOptions,
     current: Version,
-    state: { nextFileNumber: number; logNumber: number; lastSeq: number; tables: Map<string, number> },
+    state: { nextFileNumber: number; logNumber: number; lastSeq: number; syncedLog: number; tables: Map<string, number> },
   ) {
     this.#fs = fs;
     this.#dir = dir;
@@ -86,6 +87,7 @@ export class VersionSet {
     this.#nextFileNumber = state.nextFileNumber;
     this.#logNumber = state.logNumber;
     this.#lastSeq = state.lastSeq;
+    this.#syncedLog = state.syncedLog;
     this.#tables = state.tables;
     this.ref(current);
   }
@@ -97,7 +99,7 @@ export class VersionSet {
    */
   static recover(fs: FileSystem, dir: string, checksum: Checksum, options: VersionSetOptions): VersionSet {
     const names = io(`listing ${dir}`, () => fs.list(dir));
-    const state = { nextFileNumber: 1, logNumber: 0, lastSeq: 0, tables: new Map<string, number>() };
+    const state = { nextFileNumber: 1, logNumber: 0, lastSeq: 0, syncedLog: 0, tables: new Map<string, number>() };
     if (!names.includes(CURRENT)) {
       const data = names.map(parseName).filter((p) => p.type === 'wal' || p.type === 'sst');
       if (data.length > 0) throw new Corruption(posix.join(dir, CURRENT), 0, 'CURRENT is missing but the directory holds WAL or SSTable files');
@@ -142,6 +144,7 @@ export class VersionSet {
       if (edit.nextFileNumber !== undefined) state.nextFileNumber = edit.nextFileNumber;
       if (edit.logNumber !== undefined) state.logNumber = edit.logNumber;
       if (edit.lastSeq !== undefined) state.lastSeq = edit.lastSeq;
+      if (edit.syncedLog !== undefined) state.syncedLog = Math.max(state.syncedLog, edit.syncedLog);
       for (const t of edit.tables ?? []) state.tables.set(t.name, t.id);
     }
     if (first) throw new Corruption(manifestPath, 0, 'the manifest holds no complete record');
@@ -164,6 +167,11 @@ export class VersionSet {
 
   get lastSeq(): number {
     return this.#lastSeq;
+  }
+
+  /** Every WAL numbered at or below this is known to have been fully synced. */
+  get syncedLog(): number {
+    return this.#syncedLog;
   }
 
   get tables(): ReadonlyMap<string, number> {
@@ -235,7 +243,7 @@ export class VersionSet {
     const manifest = this.#manifest;
     try {
       if (manifest === undefined || manifest.size() >= this.#options.manifestMaxBytes) {
-        await this.#writeSnapshot(next, full.logNumber ?? this.#logNumber, full.lastSeq ?? this.#lastSeq);
+        await this.#writeSnapshot(next, full.logNumber ?? this.#logNumber, full.lastSeq ?? this.#lastSeq, Math.max(this.#syncedLog, full.syncedLog ?? 0));
       } else {
         const frame = encodeFrame(encodeEdit(full), this.#checksum);
         io(`appending to ${manifest.path}`, () => manifest.append(frame));
@@ -253,6 +261,7 @@ export class VersionSet {
 
   #install(next: Version, edit: VersionEdit): void {
     if (edit.logNumber !== undefined) this.#logNumber = edit.logNumber;
+    if (edit.syncedLog !== undefined) this.#syncedLog = Math.max(this.#syncedLog, edit.syncedLog);
     if (edit.lastSeq !== undefined) this.#lastSeq = edit.lastSeq;
     const prev = this.#current;
     this.#current = next;
@@ -283,7 +292,7 @@ export class VersionSet {
     return run;
   }
 
-  async #writeSnapshot(version: Version, logNumber: number, lastSeq: number): Promise<void> {
+  async #writeSnapshot(version: Version, logNumber: number, lastSeq: number, syncedLog = this.#syncedLog): Promise<void> {
     const number = this.newFileNumber();
     const path = posix.join(this.#dir, manifestName(number));
     const added: { level: number; meta: FileMeta }[] = [];
@@ -294,6 +303,7 @@ export class VersionSet {
       logNumber,
       nextFileNumber: this.#nextFileNumber,
       lastSeq,
+      syncedLog,
       tables: [...this.#tables].map(([name, id]) => ({ name, id })),
       added,
     };
