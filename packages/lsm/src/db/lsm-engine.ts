@@ -731,7 +731,11 @@ export class LsmEngine implements StorageEngine {
     if (group.writers.some((p) => p.sync)) {
       const wal = this.#wal;
       // Durable only with everything before it: the older WALs' background sync too.
-      syncing = Promise.all([this.#olderWalsSynced, ioAsync(`syncing ${wal.path}`, () => wal.datasync())]).then(noop);
+      // Both settle before the outcome is known, so no datasync is left running.
+      syncing = Promise.allSettled([this.#olderWalsSynced, ioAsync(`syncing ${wal.path}`, () => wal.datasync())]).then(([older, own]) => {
+        if (older.status === 'rejected') throw older.reason;
+        if (own.status === 'rejected') throw own.reason;
+      });
     }
     // Apply while the sync (if any) is in flight (see #apply).
     if (!this.#apply(group)) {
