@@ -650,7 +650,8 @@ export class LsmEngine implements StorageEngine {
           this.#rejectAll(asEngineError(err, 'making room for a write'));
           continue;
         }
-        if (this.#loopWatch.due()) await this.#loopWatch.yield();
+        // A group that syncs waits for the device, so the loop turns anyway: no heartbeat for it.
+        if (!this.#queue.wantsSync && this.#loopWatch.due()) await this.#loopWatch.yield();
         await this.#commit(this.#queue.take());
       }
     } finally {
@@ -1271,9 +1272,17 @@ export class LsmEngine implements StorageEngine {
     if (this.#closed) throw new Closed();
   }
 
+  /** The last table name #tableId resolved, and its id: most callers use one table at a time. */
+  #lastTable: string | undefined;
+  #lastTableId = 0;
+
   #tableId(table: string): number {
-    checkTable(table, this.#tableIds);
-    return this.#tableIds.get(table) as number;
+    if (table === this.#lastTable) return this.#lastTableId;
+    // checkTable throws unless the map holds the name.
+    const id = this.#tableIds.get(checkTable(table, this.#tableIds)) as number;
+    this.#lastTable = table;
+    this.#lastTableId = id;
+    return id;
   }
 }
 
