@@ -854,6 +854,8 @@ export class LsmEngine implements StorageEngine {
         old.close();
         this.#syncingWals.delete(oldNumber);
       }
+      // Flushed while its sync ran: nothing else would delete it before the next flush.
+      if (oldNumber < this.#versions.logNumber) this.#deleteObsoleteFiles();
     })();
     this.#olderWalsSynced.catch(noop);
     this.#scheduleBackground();

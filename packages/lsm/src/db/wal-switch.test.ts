@@ -174,4 +174,18 @@ describe('memtable switch with the old WAL synced in the background', () => {
     await assert.rejects(db.write([put(n)]), (err: unknown) => isEngineError(err) && err.code === 'IoError');
     await assert.rejects(db.close(), (err: unknown) => isEngineError(err) && err.code === 'IoError');
   });
+
+  it('a WAL flushed while its background sync ran is deleted once the sync ends', async () => {
+    const mem = new MemFileSystem();
+    const g = gated(mem, (path) => path.endsWith('.log'));
+    const db = await LsmEngine.open({ tables: ['t'], fs: g.fs, dir: '/db', writeBufferSize: 4096, disableAutoCompactions: true });
+    g.close();
+    await writeThroughSwitch(db, mem, 3);
+    await db.flush(); // the tables sync; the retired WALs' syncs still wait at the gate
+    assert.ok(walCount(mem) >= 2, 'the retired WALs are kept while their sync runs');
+    g.open();
+    for (let t = 0; t < 20 && walCount(mem) > 1; t++) await nextTurn();
+    assert.equal(walCount(mem), 1);
+    await db.close();
+  });
 });
