@@ -861,7 +861,6 @@ export class LsmEngine implements StorageEngine {
     this.#scheduleBackground();
   }
 
-
   // ---------------------------------------------------------------- background
 
   #failStop(err: EngineError): void {
