@@ -140,6 +140,9 @@ export class LsmEngine implements StorageEngine {
   #olderWalsSynced: Promise<void> = Promise.resolve();
   /** WALs whose background sync is still running: not deleted until it ends. */
   readonly #syncingWals = new Set<number>();
+  /** Memtable switches so far, and how many of their background syncs have succeeded, in order. */
+  #switches = 0;
+  #syncedSwitches = 0;
   #failed: EngineError | undefined;
   #flushing: Promise<void> | undefined;
   #compacting: Promise<void> | undefined;
@@ -626,10 +629,13 @@ export class LsmEngine implements StorageEngine {
   };
 
   #canCommitNow(): boolean {
+    return this.#hasRoom() && !this.#queue.wantsSync && !this.#loopWatch.due();
+  }
+
+  /** True if #makeRoomForWrite would return at once: no failure, no close, room in the memtable, no stall. */
+  #hasRoom(): boolean {
     const o = this.#opts;
-    if (this.#failed !== undefined || this.#closing || this.#mem.bytes >= o.writeBufferSize) return false;
-    if (this.#l0Pressure() >= o.l0SlowdownTrigger) return false;
-    return !this.#queue.wantsSync && !this.#loopWatch.due();
+    return this.#failed === undefined && !this.#closing && this.#mem.bytes < o.writeBufferSize && this.#l0Pressure() < o.l0SlowdownTrigger;
   }
 
   async #lead(): Promise<void> {
@@ -644,11 +650,14 @@ export class LsmEngine implements StorageEngine {
           this.#commitUnsynced(this.#queue.take());
           continue;
         }
-        try {
-          await this.#makeRoomForWrite();
-        } catch (err) {
-          this.#rejectAll(asEngineError(err, 'making room for a write'));
-          continue;
+        // Awaited only when it has something to wait for: a synced group's latency is the device's plus this path.
+        if (!this.#hasRoom()) {
+          try {
+            await this.#makeRoomForWrite();
+          } catch (err) {
+            this.#rejectAll(asEngineError(err, 'making room for a write'));
+            continue;
+          }
         }
         // A group that syncs waits for the device, so the loop turns anyway: no heartbeat for it.
         if (!this.#queue.wantsSync && this.#loopWatch.due()) await this.#loopWatch.yield();
@@ -731,12 +740,17 @@ export class LsmEngine implements StorageEngine {
     let syncing: Promise<void> | undefined;
     if (group.writers.some((p) => p.sync)) {
       const wal = this.#wal;
-      // Durable only with everything before it: the older WALs' background sync too.
-      // Both settle before the outcome is known, so no datasync is left running.
-      syncing = Promise.allSettled([this.#olderWalsSynced, ioAsync(`syncing ${wal.path}`, () => wal.datasync())]).then(([older, own]) => {
-        if (older.status === 'rejected') throw older.reason;
-        if (own.status === 'rejected') throw own.reason;
-      });
+      const own = ioAsync(`syncing ${wal.path}`, () => wal.datasync());
+      // Durable only with everything before it: the older WALs' background sync
+      // too, unless it already succeeded. Both settle before the outcome is
+      // known, so no datasync is left running.
+      syncing =
+        this.#syncedSwitches === this.#switches
+          ? own
+          : Promise.allSettled([this.#olderWalsSynced, own]).then(([older, mine]) => {
+              if (older.status === 'rejected') throw older.reason;
+              if (mine.status === 'rejected') throw mine.reason;
+            });
     }
     // Apply while the sync (if any) is in flight (see #apply).
     if (!this.#apply(group)) {
@@ -837,6 +851,7 @@ export class LsmEngine implements StorageEngine {
     // WAL, which must not promise more than its predecessors, and close() wait
     // for it. Writers no longer stall for a 16 MiB fdatasync at every switch.
     this.#syncingWals.add(oldNumber);
+    const switchNumber = ++this.#switches;
     const before = this.#olderWalsSynced;
     this.#olderWalsSynced = (async (): Promise<void> => {
       try {
@@ -845,6 +860,7 @@ export class LsmEngine implements StorageEngine {
         await ioAsync(`syncing ${this.#dir}`, () => this.#fs.syncDir(this.#dir));
         // Recorded so that recovery can tell damage in this WAL from a tail a power loss took.
         if (this.#failed === undefined && !this.#shutDown) await this.#versions.logAndApply({ syncedLog: oldNumber });
+        this.#syncedSwitches = switchNumber;
       } catch (err) {
         // Later syncs can no longer promise that everything before them is durable.
         const e = asEngineError(err, 'syncing an older WAL');
