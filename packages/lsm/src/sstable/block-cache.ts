@@ -3,8 +3,9 @@
 // RocksDB's clock caches): a hit only sets the entry's referenced bit, and
 // eviction walks from the oldest entry, giving each referenced one a second
 // chance (bit cleared, moved to the back) and evicting the first unreferenced
-// one. So a hit writes one field instead of relinking three list nodes: on
-// 1M-key random gets the LRU relinking was mostly cache misses. A Map finds
+// one. So a hit writes one field instead of relinking three list nodes
+// (measured over 28k cached blocks, uniform random hits: 70-116 ns a hit for
+// a Map lookup and LRU relink, 17-20 ns through a kept handle). A Map finds
 // entries by key; a reader may also keep the handle insert() returned and
 // re-use it while `handle.cached` holds, skipping the Map. A per-file index
 // makes evictFile cheap. Synchronous: no await interleaves with a lookup.
