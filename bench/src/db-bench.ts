@@ -189,25 +189,38 @@ async function runEngine(name: string, make: () => EngineAdapter): Promise<Resul
   return out;
 }
 
-/** The disk's raw rate of 4 KiB append + fdatasync: what one durable writer can reach. */
-function diskSyncRate(): Result {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-dbbench-disk-'));
+/**
+ * Appends `size`-byte records to a fresh file until `maxOps` or `maxMs`: each
+ * followed by fdatasync when `sync`, each after an awaited promise when
+ * `awaitEach`. The raw rates the engines are measured against.
+ */
+async function appendProbe(
+  engine: string,
+  workload: string,
+  o: { readonly size: number; readonly sync: boolean; readonly awaitEach: boolean; readonly maxOps: number; readonly maxMs: number },
+): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), `strata-dbbench-${engine}-`));
   const fd = openSync(join(dir, 'probe.log'), 'a');
-  const buf = new Uint8Array(4096).fill(7);
+  const buf = new Uint8Array(o.size).fill(7);
   const t0 = performance.now();
   let n = 0;
   try {
-    while (performance.now() - t0 < SYNC_BOUND_MS) {
+    while (n < o.maxOps && performance.now() - t0 < o.maxMs) {
+      if (o.awaitEach) await Promise.resolve();
       writeSync(fd, buf);
-      fdatasyncSync(fd);
+      if (o.sync) fdatasyncSync(fd);
       n++;
     }
   } finally {
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   }
-  return result('disk', '4KiB append+fdatasync', n, performance.now() - t0);
+  return result(engine, workload, n, performance.now() - t0);
 }
+
+/** The disk's raw rate of 4 KiB append + fdatasync: what one durable writer can reach. */
+const diskSyncRate = (): Promise<Result> =>
+  appendProbe('disk', '4KiB append+fdatasync', { size: 4096, sync: true, awaitEach: false, maxOps: Infinity, maxMs: SYNC_BOUND_MS });
 
 /**
  * The ceiling of fillrandom/1 for any engine that keeps LevelDB's contract (a
@@ -215,26 +228,10 @@ function diskSyncRate(): Result {
  * resolves): one awaited promise and one 150-byte write() per put, nothing
  * else. Bounded like the other unsynced workloads.
  */
-async function awaitedAppendRate(): Promise<Result> {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-dbbench-append-'));
-  const fd = openSync(join(dir, 'probe.log'), 'a');
-  const buf = new Uint8Array(150).fill(7);
-  const t0 = performance.now();
-  let n = 0;
-  try {
-    while (n < BOUND_OPS && performance.now() - t0 < BOUND_MS) {
-      await Promise.resolve();
-      writeSync(fd, buf);
-      n++;
-    }
-  } finally {
-    closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return result('ceiling', 'await+150B append', n, performance.now() - t0);
-}
+const awaitedAppendRate = (): Promise<Result> =>
+  appendProbe('ceiling', 'await+150B append', { size: 150, sync: false, awaitEach: true, maxOps: BOUND_OPS, maxMs: BOUND_MS });
 
-const all: Result[] = [diskSyncRate(), await awaitedAppendRate()];
+const all: Result[] = [await diskSyncRate(), await awaitedAppendRate()];
 for (const name of chosen) {
   const make = ENGINES[name];
   if (make === undefined) throw new Error(`unknown engine ${name}; choose from ${Object.keys(ENGINES).join(', ')}`);
@@ -309,7 +306,7 @@ async function readRounds(): Promise<Result[]> {
 }
 
 all.push(...(await readRounds()));
-all.push(diskSyncRate());
+all.push(await diskSyncRate());
 
 const find = (engine: string, workload: string): Result | undefined => all.find((r) => r.engine === engine && r.workload === workload);
 const workloads = [...new Set(all.filter((r) => r.engine !== 'disk' && r.engine !== 'ceiling').map((r) => r.workload))];

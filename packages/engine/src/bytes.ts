@@ -84,6 +84,8 @@ function newSlab(): ArrayBuffer {
 }
 
 let slab = newSlab();
+/** Views over all of `slab`. */
+let slabBytes = new Uint8Array(slab);
 let slabView = new DataView(slab);
 let slabUsed = 0;
 
@@ -102,18 +104,14 @@ export function copyOut(src: Uint8Array, start: number, end: number, srcView?: D
   // byteLength 0: detached after all (a transfer that ignored the mark); start a new slab.
   if (slabUsed + n > SLAB_SIZE || slab.byteLength === 0) {
     slab = newSlab();
+    slabBytes = new Uint8Array(slab);
     slabView = new DataView(slab);
     slabUsed = 0;
   }
   const at = slabUsed;
   const out = new Uint8Array(slab, at, n);
   slabUsed += (n + 7) & ~7;
-  if (srcView === undefined || n <= 16) copyBytes(out, 0, src, start, n);
-  else {
-    // Four bytes a step through DataViews: no temporary view, ~2x faster than set() at 100 bytes.
-    let i = 0;
-    for (; i + 4 <= n; i += 4) slabView.setUint32(at + i, srcView.getUint32(start + i));
-    for (; i < n; i++) out[i] = src[start + i] as number;
-  }
+  if (srcView === undefined) copyBytes(out, 0, src, start, n);
+  else copyBytesVia(slabBytes, slabView, at, src, srcView, start, n);
   return out;
 }

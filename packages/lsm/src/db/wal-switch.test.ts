@@ -77,13 +77,33 @@ function gated(fs: MemFileSystem, which: (path: string) => boolean = () => true)
   };
 }
 
-/** Writes keys 0, 1, ... one awaited write each until the memtable switches, then `after` more; returns how many were written and when the switch came. */
-async function writeThroughSwitch(db: LsmEngine, fs: MemFileSystem, after: number): Promise<{ n: number; beforeSwitch: number }> {
-  let n = 0;
-  while (walCount(fs) < 2) {
+/** The engine options every test here uses: tiny memtables, so writes switch them quickly. */
+const OPTIONS = { tables: ['t'], dir: '/db', writeBufferSize: 4096, disableAutoCompactions: true };
+
+/** An engine on a gated MemFileSystem, the gate closed once it is open. */
+async function openGated(which?: (path: string) => boolean): Promise<{ mem: MemFileSystem; g: ReturnType<typeof gated>; db: LsmEngine }> {
+  const mem = new MemFileSystem();
+  const g = gated(mem, which);
+  const db = await LsmEngine.open({ ...OPTIONS, fs: g.fs });
+  g.close();
+  return { mem, g, db };
+}
+
+/** Keys 0 .. n-1, as written. */
+const keysBelow = (n: number): string[] => Array.from({ length: n }, (_, i) => key(i));
+
+/** Writes keys n, n+1, ..., one awaited write each, until `mem` holds `wals` WALs; returns the next key number. */
+async function writeUntilWals(db: LsmEngine, mem: MemFileSystem, wals: number, n = 0, sync = false): Promise<number> {
+  while (walCount(mem) < wals) {
     assert.ok(n < 10_000, 'no memtable switch');
-    await db.write([put(n++)]);
+    await db.write([put(n++)], { sync });
   }
+  return n;
+}
+
+/** Writes keys 0, 1, ... until the memtable switches, then `after` more; returns how many were written and when the switch came. */
+async function writeThroughSwitch(db: LsmEngine, mem: MemFileSystem, after: number): Promise<{ n: number; beforeSwitch: number }> {
+  let n = await writeUntilWals(db, mem, 2);
   const beforeSwitch = n - 1;
   for (let j = 0; j < after; j++) await db.write([put(n++)]);
   return { n, beforeSwitch };
@@ -92,12 +112,9 @@ async function writeThroughSwitch(db: LsmEngine, fs: MemFileSystem, after: numbe
 describe('memtable switch with the old WAL synced in the background', () => {
   it('a power loss before the old WAL is synced recovers to a prefix of the writes, never to an error', async () => {
     const seed = testSeed('wal switch power loss');
-    const mem = new MemFileSystem();
-    const g = gated(mem);
-    const db = await LsmEngine.open({ tables: ['t'], fs: g.fs, dir: '/db', writeBufferSize: 4096, disableAutoCompactions: true });
-    g.close();
+    const { mem, g, db } = await openGated();
     const { n, beforeSwitch } = await writeThroughSwitch(db, mem, 20);
-    const written = Array.from({ length: n }, (_, i) => key(i));
+    const written = keysBelow(n);
     let lostBeforeSwitch = 0;
     for (let s = 0; s < 40; s++) {
       const got = await keysIn(mem.crashClone({ seed: seed + s, kind: 'power' }));
@@ -113,10 +130,7 @@ describe('memtable switch with the old WAL synced in the background', () => {
 
   it('a synced write after a switch waits for the older WAL, then survives with everything before it', async () => {
     const seed = testSeed('wal switch synced');
-    const mem = new MemFileSystem();
-    const g = gated(mem);
-    const db = await LsmEngine.open({ tables: ['t'], fs: g.fs, dir: '/db', writeBufferSize: 4096, disableAutoCompactions: true });
-    g.close();
+    const { mem, g, db } = await openGated();
     let { n } = await writeThroughSwitch(db, mem, 3);
     let synced = false;
     const w = db.write([put(n++)], { sync: true }).then(() => {
@@ -126,7 +140,7 @@ describe('memtable switch with the old WAL synced in the background', () => {
     assert.equal(synced, false, 'a synced write resolved while an older WAL was unsynced');
     g.open();
     await w;
-    const written = Array.from({ length: n }, (_, i) => key(i));
+    const written = keysBelow(n);
     for (let s = 0; s < 10; s++) {
       assert.deepEqual(await keysIn(mem.crashClone({ seed: seed + s, kind: 'power', unsynced: 'none' })), written);
     }
@@ -134,16 +148,9 @@ describe('memtable switch with the old WAL synced in the background', () => {
   });
 
   it('damage at the end of a WAL the manifest records as synced is Corruption, not a silent cut', async () => {
-    const mem = new MemFileSystem();
     // Flushes never finish (their table syncs wait), so the old WALs stay live and are replayed.
-    const g = gated(mem, (path) => path.endsWith('.sst'));
-    const db = await LsmEngine.open({ tables: ['t'], fs: g.fs, dir: '/db', writeBufferSize: 4096, disableAutoCompactions: true });
-    g.close();
-    let n = 0;
-    while (walCount(mem) < 3) {
-      assert.ok(n < 10_000, 'no memtable switch');
-      await db.write([put(n++)], { sync: true });
-    }
+    const { mem, g, db } = await openGated((path) => path.endsWith('.sst'));
+    let n = await writeUntilWals(db, mem, 3, 0, true);
     await db.write([put(n++)], { sync: true });
     const image = mem.crashClone({ seed: 1, kind: 'power', unsynced: 'none' });
     const oldest = image.list('/db').filter((f) => f.endsWith('.log')).sort()[0] as string;
@@ -155,7 +162,7 @@ describe('memtable switch with the old WAL synced in the background', () => {
     await assert.rejects(LsmEngine.open({ tables: ['t'], fs: image, dir: '/db' }), (err: unknown) => isEngineError(err) && err.code === 'Corruption');
     // Undamaged, the same image holds every synced write.
     const clean = mem.crashClone({ seed: 1, kind: 'power', unsynced: 'none' });
-    assert.deepEqual(await keysIn(clean), Array.from({ length: n }, (_, i) => key(i)));
+    assert.deepEqual(await keysIn(clean), keysBelow(n));
     g.open();
     await db.close();
   });
@@ -164,22 +171,15 @@ describe('memtable switch with the old WAL synced in the background', () => {
     const mem = new MemFileSystem();
     const ffs = new FaultFileSystem(mem, { seed: 7 });
     ffs.inject({ ops: ['datasync'], path: /000001\.log$/ });
-    const db = await LsmEngine.open({ tables: ['t'], fs: ffs, dir: '/db', writeBufferSize: 4096, disableAutoCompactions: true });
-    let n = 0;
-    while (walCount(mem) < 2) {
-      assert.ok(n < 10_000, 'no memtable switch');
-      await db.write([put(n++)]);
-    }
+    const db = await LsmEngine.open({ ...OPTIONS, fs: ffs });
+    const n = await writeUntilWals(db, mem, 2);
     for (let t = 0; t < 5; t++) await nextTurn();
     await assert.rejects(db.write([put(n)]), (err: unknown) => isEngineError(err) && err.code === 'IoError');
     await assert.rejects(db.close(), (err: unknown) => isEngineError(err) && err.code === 'IoError');
   });
 
   it('a WAL flushed while its background sync ran is deleted once the sync ends', async () => {
-    const mem = new MemFileSystem();
-    const g = gated(mem, (path) => path.endsWith('.log'));
-    const db = await LsmEngine.open({ tables: ['t'], fs: g.fs, dir: '/db', writeBufferSize: 4096, disableAutoCompactions: true });
-    g.close();
+    const { mem, g, db } = await openGated((path) => path.endsWith('.log'));
     await writeThroughSwitch(db, mem, 3);
     await db.flush(); // the tables sync; the retired WALs' syncs still wait at the gate
     assert.ok(walCount(mem) >= 2, 'the retired WALs are kept while their sync runs');

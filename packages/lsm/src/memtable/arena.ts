@@ -57,8 +57,8 @@ export class Arena {
 }
 
 /** The chunk holding `ref`. */
-export function chunkOf(chunks: readonly Uint8Array[], ref: number): Uint8Array {
-  return chunks[Math.floor(ref / CHUNK_SIZE)] as Uint8Array;
+export function chunkOf<T extends Uint8Array | DataView>(chunks: readonly T[], ref: number): T {
+  return chunks[Math.floor(ref / CHUNK_SIZE)] as T;
 }
 
 /** Offset of `ref` in its chunk. */

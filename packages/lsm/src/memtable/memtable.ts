@@ -14,7 +14,7 @@ import { type Kind, kindOf, MAX_SEQ, seqAt, seqOf, TABLE_ID_SIZE, TRAILER_SIZE, 
 import { FragmentIndex } from '../range-del/fragment-index.js';
 import type { RangeTombstone } from '../range-del/tombstone.js';
 import { copyBytes, copyBytesVia, copyOut } from '@strata/engine';
-import { Arena, CHUNK_SIZE, chunkOf, ENTRY_HEADER_SIZE, entryKey, entryValue, offsetOf, putU32, u32At } from './arena.js';
+import { Arena, chunkOf, ENTRY_HEADER_SIZE, entryKey, entryValue, offsetOf, putU32, u32At } from './arena.js';
 import { SortedTree, type TreeCursor } from './sorted-tree.js';
 
 /** Bytes charged per entry beyond its arena bytes: its slot in a leaf, and leaf slack. */
@@ -110,7 +110,7 @@ export class Memtable {
     putU32(c, o + 4, vlen);
     writeTrailer(c, ks + tlen, seq, kind);
     if (vView === undefined) copyBytes(c, ks + klen, vb, vs, vlen);
-    else copyBytesVia(c, this.#arena.views[Math.floor(ref / CHUNK_SIZE)] as DataView, ks + klen, vb, vView, vs, vlen);
+    else copyBytesVia(c, chunkOf(this.#arena.views, ref), ks + klen, vb, vView, vs, vlen);
     this.#tree.insert(ref, c, ks, ks + tlen, seq);
     this.#bytes += ENTRY_HEADER_SIZE + klen + vlen + ENTRY_OVERHEAD;
     this.#noteSeq(seq);

@@ -7,7 +7,7 @@
 // general merge through a FrozenIterator.
 
 import { compareRange, TRAILER_SIZE } from '../../keys/internal-key.js';
-import { CHUNK_SIZE, ENTRY_HEADER_SIZE, u32At } from '../../memtable/arena.js';
+import { chunkOf, ENTRY_HEADER_SIZE, offsetOf, u32At } from '../../memtable/arena.js';
 import type { FrozenEntries } from '../../memtable/memtable.js';
 import type { RangeTombstone } from '../../range-del/tombstone.js';
 import { runFlushFrom, type JobDeps, type JobResult } from '../compaction-job.js';
@@ -26,16 +26,15 @@ export async function flushFrozen(e: FrozenEntries, tombstones: readonly RangeTo
   try {
     for (let i = 0; i < refs.length; i++) {
       const ref = refs[i] as number;
-      const ci = Math.floor(ref / CHUNK_SIZE);
-      const c = chunks[ci] as Uint8Array;
-      const o = ref - ci * CHUNK_SIZE;
+      const c = chunkOf(chunks, ref);
+      const o = offsetOf(ref);
       const klen = u32At(c, o);
       const ks = o + ENTRY_HEADER_SIZE;
       const tlen = klen - TRAILER_SIZE;
       // Versions of a table key come newest first: only the first is kept.
       if (tlen === prevLen && compareRange(c, ks, ks + tlen, prev as Uint8Array, prevStart, prevStart + prevLen) === 0) continue;
       const vs = ks + klen;
-      writer.addRange(c, ks, vs, c, vs, vs + u32At(c, o + 4), views[ci]);
+      writer.addRange(c, ks, vs, c, vs, vs + u32At(c, o + 4), chunkOf(views, ref));
       entriesOut++;
       prev = c;
       prevStart = ks;
