@@ -1,0 +1,51 @@
+// The freelist payload (docs/format/btree.md, "Catalog and freelist"): a
+// varint count, then the free page ids in ascending order as varint deltas
+// (the first from 0). Pages freed but still pinned by readers are written as
+// free: after a restart no reader holds them.
+
+import { ByteReader, ByteWriter, Corruption, DecodeError } from '@strata/engine';
+import { FIRST_DATA_PAGE } from './format.js';
+
+/** Encodes ids, which must be sorted ascending without repeats. */
+export function encodeFreelist(ids: readonly number[]): Uint8Array {
+  const w = new ByteWriter(2 * ids.length + 8);
+  w.varint(ids.length);
+  let prev = 0;
+  for (const id of ids) {
+    w.varint(id - prev);
+    prev = id;
+  }
+  return w.finish();
+}
+
+/** Upper bound of the encoded size of `count` ids below `pageCount`. */
+export function freelistBound(count: number, pageCount: number): number {
+  const idBytes = Math.max(1, Math.ceil(Math.log2(pageCount + 2) / 7));
+  return 8 + count * idBytes;
+}
+
+export function decodeFreelist(payload: Uint8Array, file: string, offset: number, pageCount: number): number[] {
+  const fail = (detail: string): never => {
+    throw new Corruption(file, offset, `freelist: ${detail}`);
+  };
+  const ids: number[] = [];
+  try {
+    const r = new ByteReader(payload);
+    const n = r.varint();
+    if (n > pageCount) fail(`${n} free pages in a file of ${pageCount}`);
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const d = r.varint();
+      if (i > 0 && d === 0) fail(`page ${prev} listed twice`);
+      const id = prev + d;
+      if (id < FIRST_DATA_PAGE || id >= pageCount) fail(`free page ${id} outside the data pages`);
+      ids.push(id);
+      prev = id;
+    }
+    r.expectEnd();
+  } catch (err) {
+    if (err instanceof DecodeError) fail(err.message);
+    throw err;
+  }
+  return ids;
+}

@@ -1,0 +1,161 @@
+// Branch and leaf pages (docs/format/btree.md, "Node pages"): the header, a
+// u16 slot per entry giving the entry's offset, then the entries back to
+// back. Leaf entry: flags u8, varint key length, varint value length, key,
+// then the value or a 16-byte overflow reference. Branch entry: varint key
+// length, key, child pgid u32, child txid u64. Sizes here are exact, so the
+// writer splits nodes before they can overflow a page.
+
+import { compareBytes, Corruption } from '@strata/engine';
+import { CHILD_REF_SIZE, LEAF_OVERFLOW, OVERFLOW_REF_SIZE, PAGE_HEADER_SIZE, PageType, SLOT_SIZE } from './format.js';
+import { getU64, setU64, writeHeader, type PageHeader } from './page.js';
+import { Node, Overflow, type Val } from '../tree/node.js';
+
+export function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 0x80);
+    size++;
+  }
+  return size;
+}
+
+function putVarint(buf: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    buf[at++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  buf[at++] = n;
+  return at;
+}
+
+export function leafEntrySize(key: Uint8Array, val: Val): number {
+  const vlen = val instanceof Overflow ? val.length : val.length;
+  return 1 + varintSize(key.length) + varintSize(vlen) + key.length + (val instanceof Overflow ? OVERFLOW_REF_SIZE : vlen);
+}
+
+export function branchEntrySize(key: Uint8Array): number {
+  return varintSize(key.length) + key.length + CHILD_REF_SIZE;
+}
+
+/** The entries of a node being written. */
+export interface NodeEntries {
+  readonly leaf: boolean;
+  readonly keys: readonly Uint8Array[];
+  readonly vals: readonly Val[];
+  readonly kids: readonly number[];
+  readonly gens: readonly number[];
+}
+
+/** Bytes entry i takes in its page, slot included. */
+export function entrySize(n: NodeEntries, i: number): number {
+  const key = n.keys[i] as Uint8Array;
+  return SLOT_SIZE + (n.leaf ? leafEntrySize(key, n.vals[i] as Val) : branchEntrySize(key));
+}
+
+/** Encodes entries [from, to) of `n` as page `pgid` into `page` (zeroed, one page long). */
+export function encodeNode(page: Uint8Array, n: NodeEntries, from: number, to: number, pgid: number, txid: number): void {
+  const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  const count = to - from;
+  const header: PageHeader = { type: n.leaf ? PageType.Leaf : PageType.Branch, flags: 0, count, pgid, span: 1, txid };
+  writeHeader(view, header);
+  let at = PAGE_HEADER_SIZE + SLOT_SIZE * count;
+  for (let i = from; i < to; i++) {
+    view.setUint16(PAGE_HEADER_SIZE + SLOT_SIZE * (i - from), at, true);
+    const key = n.keys[i] as Uint8Array;
+    if (n.leaf) {
+      const val = n.vals[i] as Val;
+      const overflow = val instanceof Overflow;
+      page[at++] = overflow ? LEAF_OVERFLOW : 0;
+      at = putVarint(page, at, key.length);
+      at = putVarint(page, at, val.length);
+      page.set(key, at);
+      at += key.length;
+      if (overflow) {
+        view.setUint32(at, val.pgid, true);
+        view.setUint32(at + 4, val.span, true);
+        setU64(view, at + 8, val.txid);
+        at += OVERFLOW_REF_SIZE;
+      } else {
+        page.set(val, at);
+        at += val.length;
+      }
+    } else {
+      at = putVarint(page, at, key.length);
+      page.set(key, at);
+      at += key.length;
+      view.setUint32(at, n.kids[i] as number, true);
+      setU64(view, at + 4, n.gens[i] as number);
+      at += CHILD_REF_SIZE;
+    }
+  }
+  if (at > page.length) throw new RangeError(`node of ${at} bytes does not fit a ${page.length}-byte page`);
+}
+
+/**
+ * Decodes a verified branch or leaf page. Every bound is checked, and keys
+ * must be strictly increasing; a violation is Corruption at `offset`.
+ */
+export function decodeNode(page: Uint8Array, header: PageHeader, file: string, offset: number, pageSize: number): Node {
+  const fail = (detail: string): never => {
+    throw new Corruption(file, offset, `page ${header.pgid}: ${detail}`);
+  };
+  const leaf = header.type === PageType.Leaf;
+  const count = header.count;
+  const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  const end = page.length;
+  if (PAGE_HEADER_SIZE + SLOT_SIZE * count > end) fail(`${count} slots do not fit`);
+  const keys: Uint8Array[] = new Array<Uint8Array>(count);
+  const vals: Val[] = leaf ? new Array<Val>(count) : [];
+  const kids: number[] = leaf ? [] : new Array<number>(count);
+  const gens: number[] = leaf ? [] : new Array<number>(count);
+  let pos = 0;
+  const varint = (): number => {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 5; i++) {
+      if (pos >= end) fail('varint runs past the page');
+      const b = page[pos++] as number;
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result;
+      mul *= 0x80;
+    }
+    return fail('varint too long');
+  };
+  for (let i = 0; i < count; i++) {
+    pos = view.getUint16(PAGE_HEADER_SIZE + SLOT_SIZE * i, true);
+    if (pos < PAGE_HEADER_SIZE + SLOT_SIZE * count) fail(`entry ${i} starts inside the header`);
+    if (leaf) {
+      if (pos >= end) fail(`entry ${i} starts past the page`);
+      const flags = page[pos++] as number;
+      if ((flags & ~LEAF_OVERFLOW) !== 0) fail(`entry ${i} has unknown flags ${flags}`);
+      const klen = varint();
+      const vlen = varint();
+      if (pos + klen > end) fail(`entry ${i}: key runs past the page`);
+      const key = page.subarray(pos, pos + klen);
+      pos += klen;
+      if ((flags & LEAF_OVERFLOW) !== 0) {
+        if (pos + OVERFLOW_REF_SIZE > end) fail(`entry ${i}: overflow reference runs past the page`);
+        const opg = view.getUint32(pos, true);
+        const span = view.getUint32(pos + 4, true);
+        const txid = getU64(view, pos + 8);
+        if (span < 1 || span * pageSize < PAGE_HEADER_SIZE + vlen) fail(`entry ${i}: overflow span ${span} cannot hold ${vlen} bytes`);
+        vals[i] = new Overflow(opg, span, txid, vlen);
+      } else {
+        if (pos + vlen > end) fail(`entry ${i}: value runs past the page`);
+        vals[i] = page.subarray(pos, pos + vlen);
+      }
+      keys[i] = key;
+    } else {
+      const klen = varint();
+      if (pos + klen + CHILD_REF_SIZE > end) fail(`entry ${i} runs past the page`);
+      keys[i] = page.subarray(pos, pos + klen);
+      pos += klen;
+      kids[i] = view.getUint32(pos, true);
+      gens[i] = getU64(view, pos + 4);
+      if ((gens[i] as number) > header.txid) fail(`child ${i} has txid ${gens[i]}, newer than its parent's ${header.txid}`);
+    }
+    if (i > 0 && compareBytes(keys[i - 1] as Uint8Array, keys[i] as Uint8Array) >= 0) fail(`keys ${i - 1} and ${i} are out of order`);
+  }
+  if (!leaf && count === 0) fail('branch with no children');
+  return new Node(header.pgid, header.txid, leaf, keys, vals, kids, gens);
+}
