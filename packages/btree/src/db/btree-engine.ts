@@ -466,7 +466,7 @@ export class BtreeEngine implements StorageEngine {
 
   async #close(): Promise<void> {
     while (this.#committing !== undefined) await this.#committing;
-    let error: unknown;
+    let error: Error | undefined;
     if (this.#failure === undefined) {
       try {
         const m = this.#meta;
@@ -479,7 +479,7 @@ export class BtreeEngine implements StorageEngine {
           await this.#syncFile();
         }
       } catch (err) {
-        error = err;
+        error = err instanceof Error ? err : new Error(String(err));
       }
     }
     this.#closed = true;
