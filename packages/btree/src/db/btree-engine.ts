@@ -44,7 +44,7 @@ import {
 import type { File, FileLock, FileSystem } from '@strata/vfs';
 import { blobSpan, encodeBlob } from '../format/blob.js';
 import { EMPTY_TABLE, encodeCatalog, type TableRoot } from '../format/catalog.js';
-import { DATA_FILE, DEFAULT_PAGE_SIZE, FIRST_DATA_PAGE, LOCK_FILE, MAX_VALUE_SIZE, maxKeySize, PageType } from '../format/format.js';
+import { DATA_FILE, DEFAULT_PAGE_SIZE, FIRST_DATA_PAGE, LOCK_FILE, MAX_VALUE_SIZE, maxKeySize, META_SLOTS, PageType } from '../format/format.js';
 import { encodeFreelist } from '../format/freelist-codec.js';
 import { encodeMeta, type Meta, type RunRef } from '../format/meta.js';
 import { Freelist } from '../store/freelist.js';
@@ -54,6 +54,7 @@ import { lookup, type LookupCounters } from '../tree/lookup.js';
 import { WriteTx } from '../tree/write-tx.js';
 import { resolveOptions, type BtreeOptions, type ResolvedOptions } from './options.js';
 import { readMetas, recover } from './recovery.js';
+import { checkVersion, type CheckReport } from './check.js';
 import { BtreeScan } from './scan.js';
 import { buildStats, type BtreeStats, type EngineCounters } from './stats.js';
 import { Readers, Version } from './version.js';
@@ -109,7 +110,7 @@ export class BtreeEngine implements StorageEngine {
   #version: Version;
   /** The last meta written (published once its commit resolved). */
   #meta: Meta;
-  /** The slot holding the newest meta known durable; commits write the other one. */
+  /** The slot holding the newest meta known durable; commits never write it. */
   #durableSlot: number;
   #durableTxid: number;
   #unsyncedBytes = 0;
@@ -163,7 +164,7 @@ export class BtreeEngine implements StorageEngine {
       }
       const cache = new PageCache(opts.cacheBytes, pageSize);
       const pager = new Pager(f, path, pageSize, checksum, cache, newPagerCounters());
-      const rec = recover(metas, () => pager);
+      const rec = recover(metas, pager);
       // Pages written after the recovered meta's durable txid may sit only in
       // the OS cache: make them durable before any page freed since is reused.
       if (rec.meta.txid > rec.meta.durableTxid || rec.fellBack) await ioAsync(`syncing ${path}`, () => f.datasync());
@@ -176,7 +177,7 @@ export class BtreeEngine implements StorageEngine {
   }
 
   /**
-   * Writes an empty database (both meta slots naming txid 1, an empty
+   * Writes an empty database (every meta slot naming txid 1, an empty
    * catalog and freelist) under a temporary name, syncs it, and renames it
    * into place, so a data file is either absent or whole.
    */
@@ -191,7 +192,7 @@ export class BtreeEngine implements StorageEngine {
       io(`writing ${tmp}`, () => {
         f.writeAt(encodeBlob(PageType.Catalog, encodeCatalog(new Map()), catalog, pageSize, checksum), catalog.pgid * pageSize);
         f.writeAt(encodeBlob(PageType.Freelist, encodeFreelist([]), freelist, pageSize, checksum), freelist.pgid * pageSize);
-        for (const slot of [0, 1]) {
+        for (let slot = 0; slot < META_SLOTS; slot++) {
           const meta: Meta = { slot, txid, pageSize, pageCount: FIRST_DATA_PAGE + 2, durableTxid: txid, catalog, freelist };
           f.writeAt(encodeMeta(meta, checksum), slot * pageSize);
         }
@@ -406,7 +407,7 @@ export class BtreeEngine implements StorageEngine {
       const freeSpan = blobSpan(encodeFreelist(fl.persisted()).length, ps);
       const freelist: RunRef = { pgid: fl.allocate(freeSpan), span: freeSpan, txid };
       this.#pager.write(freelist.pgid, encodeBlob(PageType.Freelist, encodeFreelist(fl.persisted()), freelist, ps, checksum), 'freelist');
-      meta = { slot: 1 - this.#durableSlot, txid, pageSize: ps, pageCount: fl.pageCount, durableTxid: this.#durableTxid, catalog, freelist };
+      meta = { slot: this.#nextSlot(), txid, pageSize: ps, pageCount: fl.pageCount, durableTxid: this.#durableTxid, catalog, freelist };
       this.#pager.write(meta.slot, encodeMeta(meta, checksum), 'meta');
     } catch (err) {
       this.#failStop(err);
@@ -429,6 +430,12 @@ export class BtreeEngine implements StorageEngine {
     this.#version = new Version(txid, tables);
     this.#releasePages();
     for (const w of group) w.resolve();
+  }
+
+  /** The slot for the next meta: neither the durable one nor the last one written (which may be the newest acknowledged). */
+  #nextSlot(): number {
+    for (let slot = 0; slot < META_SLOTS; slot++) if (slot !== this.#durableSlot && slot !== this.#meta.slot) return slot;
+    throw new Error('unreachable: three slots, two excluded');
   }
 
   #pagesWritten(): number {
@@ -456,8 +463,9 @@ export class BtreeEngine implements StorageEngine {
 
   /**
    * Waits for queued writes, makes everything durable and, if the engine is
-   * healthy, writes the final meta into both slots (so one damaged slot
-   * cannot roll a cleanly closed file back), then releases the file and lock.
+   * healthy, writes the final meta into every slot, the durable one last (so
+   * one damaged slot cannot roll a cleanly closed file back), then releases
+   * the file and lock.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -472,10 +480,14 @@ export class BtreeEngine implements StorageEngine {
         const m = this.#meta;
         await this.#syncFile();
         const txid = m.txid + 1;
-        for (const slot of [1 - this.#durableSlot, this.#durableSlot]) {
-          const meta: Meta = { ...m, slot, txid, durableTxid: txid };
-          this.#pager.write(slot, encodeMeta(meta, this.#pager.checksum), 'meta');
-          this.#meta = meta;
+        const durable = this.#durableSlot;
+        const order = [0, 1, 2].filter((s) => s !== durable);
+        for (const slots of [order, [durable]]) {
+          for (const slot of slots) {
+            const meta: Meta = { ...m, slot, txid, durableTxid: txid };
+            this.#pager.write(slot, encodeMeta(meta, this.#pager.checksum), 'meta');
+            this.#meta = meta;
+          }
           await this.#syncFile();
         }
       } catch (err) {
@@ -507,22 +519,22 @@ export class BtreeEngine implements StorageEngine {
     });
   }
 
-  /** Fails with Corruption if a page reachable from the current version does not check out; returns pages checked. */
-  verify(): number {
+  /**
+   * Checks the current version from the file up (see check.ts): checksums,
+   * key order, uniform depth, page ownership and the catalog's counts.
+   * Waits for writes in flight first. Rejects with Corruption on the first
+   * problem; resolves to the pages reachable and each table's depth.
+   */
+  async verify(): Promise<CheckReport> {
     this.#checkOpen();
-    let pages = 0;
-    const walk = (pgid: number, txid: number): void => {
-      const n = this.#pager.readNode(pgid, txid);
-      pages++;
-      if (n.leaf) {
-        for (const v of n.vals) if (!(v instanceof Uint8Array)) {
-          this.#pager.checkOverflow(v);
-          pages += v.span;
-        }
-      } else for (let i = 0; i < n.kids.length; i++) walk(n.kids[i] as number, n.gens[i] as number);
-    };
-    for (const t of this.#version.tables.values()) if (t.root !== 0) walk(t.root, t.txid);
-    return pages;
+    while (this.#committing !== undefined) await this.#committing;
+    this.#checkOpen();
+    const m = this.#meta;
+    const reserved: [number, number][] = [
+      [m.catalog.pgid, m.catalog.span],
+      [m.freelist.pgid, m.freelist.span],
+    ];
+    return checkVersion(this.#pager, this.#version.tables, reserved, this.#freelist.persisted(), this.#freelist.pageCount);
   }
 
   /** The directory and filesystem, for tools. */

@@ -1,15 +1,17 @@
-// Choosing the version to open (docs/format/btree.md, "Recovery"). Both meta
-// slots are read; the newest valid one is taken if every page it reaches
-// that was written after its durableTxid checks out (those are the only pages
-// a power loss can have lost: older ones were synced and are never
-// overwritten while a meta that needs them may be recovered). Otherwise the
-// other slot, which must hold exactly that durable txid, is taken. A process
-// crash loses nothing, so there the newest meta always checks out.
+// Choosing the version to open (docs/format/btree.md, "Recovery"). All three
+// meta slots are read. A meta records the newest txid that was durable when it
+// was written; the largest such txid among the valid metas is a floor no
+// recovered version may fall below (that version was synced and its pages are
+// never overwritten while a newer meta may need them). Valid metas at or above
+// the floor are tried newest first; the first whose pages written after its
+// durable txid all check out is taken (those are the only pages a power loss
+// can have lost). A process crash loses nothing, so there the newest meta
+// always checks out.
 
 import { Corruption, type Checksum } from '@strata/engine';
 import type { File } from '@strata/vfs';
 import { decodeCatalog, type TableRoot } from '../format/catalog.js';
-import { isValidPageSize, MAX_PAGE_SIZE, MIN_PAGE_SIZE, PageType } from '../format/format.js';
+import { isValidPageSize, MAX_PAGE_SIZE, META_SLOTS, MIN_PAGE_SIZE, PageType } from '../format/format.js';
 import { decodeFreelist } from '../format/freelist-codec.js';
 import { claimedPageSize, decodeMeta, type Meta, type MetaProblem } from '../format/meta.js';
 import type { Pager } from '../store/pager.js';
@@ -19,41 +21,34 @@ export interface Recovered {
   readonly meta: Meta;
   readonly catalog: Map<string, TableRoot>;
   readonly free: number[];
-  /** The newest meta failed its check and the durable one was taken. */
+  /** The newest meta failed its check and an older one was taken. */
   readonly fellBack: boolean;
 }
 
-/** The valid metas of a data file (zero, one or two), newest first. */
+/** The valid metas of a data file, newest first. */
 export function readMetas(file: File, path: string, checksum: Checksum): Meta[] {
   const size = file.size();
   const first = file.read(0, Math.min(size, MAX_PAGE_SIZE));
   const claimed = claimedPageSize(first);
-  const found: Meta[] = [];
   const problems: string[] = [];
-  const take = (m: Meta | MetaProblem, slot: number): boolean => {
-    if (typeof m === 'string') {
-      problems.push(`slot ${slot}: ${m}`);
-      return false;
-    }
-    found.push(m);
-    return true;
-  };
-  if (claimed !== undefined && first.length >= claimed) take(decodeMeta(first.subarray(0, claimed), 0, checksum), 0);
+  // The page size comes from slot 0 if it is readable, else from whichever size makes the other slots valid.
   const sizes: number[] = claimed !== undefined ? [claimed] : [];
   for (let p = MIN_PAGE_SIZE; p <= MAX_PAGE_SIZE; p *= 2) if (p !== claimed && isValidPageSize(p)) sizes.push(p);
   for (const p of sizes) {
-    if (size < 2 * p) continue;
-    const m = decodeMeta(file.read(p, p), 1, checksum);
-    if (typeof m !== 'string') {
-      found.push(m);
-      break;
+    const found: Meta[] = [];
+    for (let slot = 0; slot < META_SLOTS; slot++) {
+      if (size < (slot + 1) * p) {
+        problems.push(`slot ${slot}: past the end`);
+        continue;
+      }
+      const m: Meta | MetaProblem = decodeMeta(slot === 0 ? first.subarray(0, p) : file.read(slot * p, p), slot, checksum);
+      if (typeof m === 'string') problems.push(`slot ${slot}: ${m}`);
+      else found.push(m);
     }
+    if (found.length > 0) return found.sort((a, b) => b.txid - a.txid);
+    if (p === claimed) problems.push(`with ${p}-byte pages`);
   }
-  if (found.length === 2 && found[0]?.pageSize !== found[1]?.pageSize) {
-    throw new Corruption(path, 0, `meta slots disagree on the page size (${found[0]?.pageSize} and ${found[1]?.pageSize})`);
-  }
-  if (found.length === 0) throw new Corruption(path, 0, `no valid meta page (${problems.join(', ') || 'file too short'})`);
-  return found.sort((a, b) => b.txid - a.txid);
+  throw new Corruption(path, 0, `no valid meta page (${problems.slice(0, 4).join(', ') || 'file too short'})`);
 }
 
 /** Reads the catalog and freelist of `meta` and checks every page written after its durable txid. */
@@ -77,18 +72,20 @@ function check(pager: Pager, meta: Meta): { catalog: Map<string, TableRoot>; fre
   return { catalog, free };
 }
 
-/** Picks and checks the version to open; `pagerFor` builds a pager for the file's page size. */
-export function recover(metas: readonly Meta[], pagerFor: (pageSize: number) => Pager): Recovered {
-  const newest = metas[0] as Meta;
-  const pager = pagerFor(newest.pageSize);
-  try {
-    return { meta: newest, ...check(pager, newest), fellBack: false };
-  } catch (err) {
-    if (!(err instanceof Corruption)) throw err;
-    const durable = metas[1];
-    if (durable === undefined || durable.txid !== newest.durableTxid || newest.durableTxid === newest.txid) throw err;
-    // The newest version lost pages to a power loss (or was damaged); its durable predecessor must be whole.
-    pager.cache.clear();
-    return { meta: durable, ...check(pager, durable), fellBack: true };
+/** Picks and checks the version to open; `pager` reads the file with its page size. */
+export function recover(metas: readonly Meta[], pager: Pager): Recovered {
+  const floor = Math.max(...metas.map((m) => m.durableTxid));
+  let firstError: Corruption | undefined;
+  for (const [i, m] of metas.entries()) {
+    if (m.txid < floor) break;
+    try {
+      return { meta: m, ...check(pager, m), fellBack: i > 0 };
+    } catch (err) {
+      if (!(err instanceof Corruption)) throw err;
+      firstError ??= err;
+      // Drop anything the failed candidate put in the cache: its txids may be reused.
+      pager.cache.clear();
+    }
   }
+  throw firstError ?? new Corruption(pager.path, 0, `no meta at or above durable txid ${floor}`);
 }

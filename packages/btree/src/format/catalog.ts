@@ -4,6 +4,7 @@
 // at open are carried along unchanged.
 
 import { ByteReader, ByteWriter, Corruption, DecodeError } from '@strata/engine';
+import { FIRST_DATA_PAGE } from './format.js';
 
 export interface TableRoot {
   /** Root page id; 0 for an empty table. */
@@ -41,7 +42,7 @@ export function decodeCatalog(payload: Uint8Array, file: string, offset: number,
       const name = r.string();
       const t: TableRoot = { root: r.varint(), txid: r.varint(), keys: r.varint(), bytes: r.varint() };
       if (out.has(name)) fail(`table ${JSON.stringify(name)} listed twice`);
-      if (t.root !== 0 && (t.root < 2 || t.root >= pageCount)) fail(`table ${JSON.stringify(name)} has root page ${t.root} outside the file`);
+      if (t.root !== 0 && (t.root < FIRST_DATA_PAGE || t.root >= pageCount)) fail(`table ${JSON.stringify(name)} has root page ${t.root} outside the file`);
       if (t.txid > txid) fail(`table ${JSON.stringify(name)} has root txid ${t.txid}, newer than the catalog's ${txid}`);
       if (t.root === 0 && t.keys !== 0) fail(`empty table ${JSON.stringify(name)} counts ${t.keys} keys`);
       out.set(name, t);

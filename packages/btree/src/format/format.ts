@@ -15,9 +15,14 @@ export const MIN_PAGE_SIZE = 1024;
 export const MAX_PAGE_SIZE = 65536;
 export const DEFAULT_PAGE_SIZE = 4096;
 
-/** The two meta slots are pages 0 and 1; every other page id is >= FIRST_DATA_PAGE. */
-export const META_SLOTS = 2;
-export const FIRST_DATA_PAGE = 2;
+/**
+ * The meta slots are pages 0, 1 and 2; every other page id is >=
+ * FIRST_DATA_PAGE. One slot holds the last durable meta; unsynced commits
+ * alternate between the other two, so a torn meta write never destroys the
+ * last meta a writer was told about.
+ */
+export const META_SLOTS = 3;
+export const FIRST_DATA_PAGE = META_SLOTS;
 
 // Page header: checksum u32, type u8, flags u8, count u16, pgid u32, span u32, txid u64.
 export const HDR_CHECKSUM = 0;

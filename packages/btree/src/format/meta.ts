@@ -1,4 +1,4 @@
-// The meta page (docs/format/btree.md, "Meta pages"): pages 0 and 1 are two
+// The meta page (docs/format/btree.md, "Meta pages"): pages 0, 1 and 2 are
 // slots, each holding a whole meta or a torn/stale one. A meta names one
 // committed version: its txid, the catalog run (table roots), the freelist
 // run, the file's page count, and the txid that was durable when it was
@@ -6,6 +6,7 @@
 
 import type { Checksum } from '@strata/engine';
 import {
+  FIRST_DATA_PAGE,
   FORMAT_VERSION,
   isValidPageSize,
   MAGIC,
@@ -31,7 +32,7 @@ export interface RunRef {
 export const NO_RUN: RunRef = Object.freeze({ pgid: 0, span: 0, txid: 0 });
 
 export interface Meta {
-  /** The meta slot (0 or 1) this meta lives in. */
+  /** The meta slot (0, 1 or 2) this meta lives in. */
   readonly slot: number;
   readonly txid: number;
   readonly pageSize: number;
@@ -104,7 +105,7 @@ export function decodeMeta(page: Uint8Array, slot: number, checksum: Checksum): 
     catalog: getRun(view, META_CATALOG),
     freelist: getRun(view, META_FREELIST),
   };
-  const runOk = (r: RunRef): boolean => r.pgid >= 2 && r.span >= 1 && r.pgid + r.span <= m.pageCount && r.txid <= m.txid;
+  const runOk = (r: RunRef): boolean => r.pgid >= FIRST_DATA_PAGE && r.span >= 1 && r.pgid + r.span <= m.pageCount && r.txid <= m.txid;
   if (m.durableTxid > m.txid || !runOk(m.catalog) || !runOk(m.freelist)) return 'fields';
   return m;
 }
