@@ -215,7 +215,7 @@ export class LsmEngine implements StorageEngine {
       }
       const readCounters = newReadCounters();
       const blockCache = new BlockCache(opts.blockCacheBytes);
-      tableCache = new TableCache(fs, dir, opts.maxOpenFiles, { checksum, blockCache, counters: readCounters });
+      tableCache = new TableCache(fs, dir, opts.maxOpenFiles, { checksum, blockCache, counters: readCounters, useFilters: opts.useFilters });
       const lastSeq = await LsmEngine.#recoverWals(fs, dir, checksum, opts, versions, tableCache);
       // A fresh WAL, then a fresh manifest naming it: older WALs are now redundant.
       const walNumber = versions.newFileNumber();

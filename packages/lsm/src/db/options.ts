@@ -31,6 +31,8 @@ export interface LsmOptions {
   readonly compression?: 'lz4' | 'none';
   /** Bloom filter bits per key; 0 disables filters. Default 10. */
   readonly bloomBitsPerKey?: number;
+  /** Consult the filters tables have; false reads as if they had none (read-amplification studies). Default true. */
+  readonly useFilters?: boolean;
   /** Block cache capacity in bytes; 0 disables it. Default 64 MiB. */
   readonly blockCacheBytes?: number;
   /** Open SSTables kept by the table cache. Default 1000. */
@@ -56,6 +58,7 @@ export interface ResolvedOptions extends CompactionTriggers {
   readonly restartInterval: number;
   readonly compression: 'lz4' | 'none';
   readonly bloomBitsPerKey: number;
+  readonly useFilters: boolean;
   readonly blockCacheBytes: number;
   readonly maxOpenFiles: number;
   readonly delayedWriteRate: number;
@@ -128,7 +131,7 @@ export function resolveOptions(o: LsmOptions): ResolvedOptions {
   const l0StopTrigger = int('l0StopTrigger', o.l0StopTrigger, Math.max(36, l0SlowdownTrigger + 1), l0SlowdownTrigger + 1);
   const compression = o.compression ?? 'lz4';
   if (compression !== 'lz4' && compression !== 'none') throw new InvalidArgument(`option compression must be 'lz4' or 'none'`);
-  for (const name of ['disableAutoCompactions', 'compactionThread'] as const) {
+  for (const name of ['disableAutoCompactions', 'compactionThread', 'useFilters'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new InvalidArgument(`option ${name} must be a boolean`);
   }
   return {
@@ -145,6 +148,7 @@ export function resolveOptions(o: LsmOptions): ResolvedOptions {
     restartInterval: int('restartInterval', o.restartInterval, 16, 1),
     compression,
     bloomBitsPerKey: int('bloomBitsPerKey', o.bloomBitsPerKey, 10, 0),
+    useFilters: o.useFilters ?? true,
     blockCacheBytes: int('blockCacheBytes', o.blockCacheBytes, 64 * 1024 * 1024, 0),
     maxOpenFiles: int('maxOpenFiles', o.maxOpenFiles, 1000, 1),
     delayedWriteRate: int('delayedWriteRate', o.delayedWriteRate, 16 * 1024 * 1024, 1024),

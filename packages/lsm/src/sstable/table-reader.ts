@@ -34,6 +34,8 @@ export interface TableReaderOptions {
   readonly cache: BlockCache;
   /** Counters every get and block read bumps (the engine's). */
   readonly counters: ReadCounters;
+  /** Load and consult the table's filter; false reads as if it had none (for studies). Default true. */
+  readonly useFilters?: boolean;
 }
 
 /** The newest visible version of a key in one table. */
@@ -149,7 +151,7 @@ export class TableReader implements DataBlockSource {
     }
     if (expect !== dataEnd) fail(footer.index.offset, `data blocks end at ${expect}, meta blocks start at ${dataEnd}`);
 
-    const filter = hasFilter ? readBlock(footer.filter) : undefined;
+    const filter = hasFilter && opts.useFilters !== false ? readBlock(footer.filter) : undefined;
     const tombstones = Object.freeze(decodeRangeDels(readBlock(footer.rangeDel), path, footer.rangeDel.offset));
     const stored = decodeProperties(readBlock(footer.properties), path, footer.properties.offset);
     const propsAt = footer.properties.offset;

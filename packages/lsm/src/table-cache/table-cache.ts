@@ -36,6 +36,8 @@ export interface TableCacheDeps {
   readonly checksum: Checksum;
   readonly blockCache: BlockCache;
   readonly counters: ReadCounters;
+  /** Passed to every TableReader. */
+  readonly useFilters?: boolean;
 }
 
 export class TableCache {
@@ -158,6 +160,7 @@ export class TableCache {
         checksum: this.#deps.checksum,
         cache: this.#deps.blockCache,
         counters: this.#deps.counters,
+        useFilters: this.#deps.useFilters !== false,
       });
       this.#opens++;
       return { reader, tombstones: new FragmentIndex(reader.rangeTombstones()), refs: 0, evicted: false };
