@@ -44,7 +44,7 @@ import {
 import type { File, FileLock, FileSystem } from '@strata/vfs';
 import { blobSpan, encodeBlob } from '../format/blob.js';
 import { EMPTY_TABLE, encodeCatalog, type TableRoot } from '../format/catalog.js';
-import { DATA_FILE, DEFAULT_PAGE_SIZE, FIRST_DATA_PAGE, LOCK_FILE, MAX_VALUE_SIZE, maxKeySize, META_SLOTS, PageType } from '../format/format.js';
+import { DATA_FILE, DEFAULT_PAGE_SIZE, FIRST_DATA_PAGE, LOCK_FILE, MAX_VALUE_SIZE, maxKeySize, META_SLOTS, PageType, TXID_LEASE } from '../format/format.js';
 import { encodeFreelist } from '../format/freelist-codec.js';
 import { encodeMeta, type Meta, type RunRef } from '../format/meta.js';
 import { Freelist } from '../store/freelist.js';
@@ -91,6 +91,8 @@ interface Init {
   readonly meta: Meta;
   readonly catalog: Map<string, TableRoot>;
   readonly free: readonly number[];
+  /** Every valid meta found at open: which txid each slot names. */
+  readonly metas: readonly Meta[];
 }
 
 export class BtreeEngine implements StorageEngine {
@@ -113,6 +115,12 @@ export class BtreeEngine implements StorageEngine {
   /** The slot holding the newest meta known durable; commits never write it. */
   #durableSlot: number;
   #durableTxid: number;
+  /** The txid each meta slot names (0: none): versions recovery may pick, whose pages stay. */
+  readonly #slotTxid: number[] = [0, 0, 0];
+  /** The highest txid used in this session; txids are never reused. */
+  #lastTxid: number;
+  /** The durable meta's txid lease: no page may be stamped with a higher txid. */
+  #lease: number;
   #unsyncedBytes = 0;
   #queue: Pending[] = [];
   #committing: Promise<void> | undefined;
@@ -133,6 +141,9 @@ export class BtreeEngine implements StorageEngine {
     this.#meta = init.meta;
     this.#durableSlot = init.meta.slot;
     this.#durableTxid = init.meta.txid;
+    for (const m of init.metas) this.#slotTxid[m.slot] = m.txid;
+    this.#lastTxid = init.meta.txid;
+    this.#lease = init.meta.txidLease;
     this.#freelist = new Freelist(init.free, init.meta.pageCount);
     const tables = new Map(init.catalog);
     for (const t of init.tables) if (!tables.has(t)) tables.set(t, EMPTY_TABLE);
@@ -167,8 +178,18 @@ export class BtreeEngine implements StorageEngine {
       const rec = recover(metas, pager);
       // Pages written after the recovered meta's durable txid may sit only in
       // the OS cache: make them durable before any page freed since is reused.
-      if (rec.meta.txid > rec.meta.durableTxid || rec.fellBack) await ioAsync(`syncing ${path}`, () => f.datasync());
-      return new BtreeEngine({ fs, dir, tables, opts, lock, file: f, pager, meta: rec.meta, catalog: rec.catalog, free: rec.free });
+      await ioAsync(`syncing ${path}`, () => f.datasync());
+      // A crash may have left pages of a commit whose meta was lost, stamped
+      // with txids no meta names. Start above every lease on disk, and make
+      // the new lease durable before any page is stamped under it.
+      const txid = Math.max(...metas.map((m) => m.txidLease)) + 1;
+      const slot = [0, 1, 2].find((x) => x !== rec.meta.slot) as number;
+      const opened: Meta = { ...rec.meta, slot, txid, durableTxid: txid, txidLease: txid + TXID_LEASE };
+      io(`writing ${path}`, () => f.writeAt(encodeMeta(opened, checksum), slot * pageSize));
+      pager.counters.pagesWritten.meta++;
+      await ioAsync(`syncing ${path}`, () => f.datasync());
+      const slots = metas.filter((m) => m.slot !== slot);
+      return new BtreeEngine({ fs, dir, tables, opts, lock, file: f, pager, meta: opened, catalog: rec.catalog, free: rec.free, metas: [...slots, opened] });
     } catch (err) {
       file?.close();
       lock.release();
@@ -193,7 +214,7 @@ export class BtreeEngine implements StorageEngine {
         f.writeAt(encodeBlob(PageType.Catalog, encodeCatalog(new Map()), catalog, pageSize, checksum), catalog.pgid * pageSize);
         f.writeAt(encodeBlob(PageType.Freelist, encodeFreelist([]), freelist, pageSize, checksum), freelist.pgid * pageSize);
         for (let slot = 0; slot < META_SLOTS; slot++) {
-          const meta: Meta = { slot, txid, pageSize, pageCount: FIRST_DATA_PAGE + 2, durableTxid: txid, catalog, freelist };
+          const meta: Meta = { slot, txid, pageSize, pageCount: FIRST_DATA_PAGE + 2, durableTxid: txid, catalog, freelist, txidLease: txid + TXID_LEASE };
           f.writeAt(encodeMeta(meta, checksum), slot * pageSize);
         }
       });
@@ -303,9 +324,15 @@ export class BtreeEngine implements StorageEngine {
     };
   }
 
-  /** Makes pages reusable that no reader and no recoverable version needs any more. */
+  /**
+   * Makes pages reusable that no reader and no recoverable version needs any
+   * more (see store/freelist.ts). Slots naming versions older than the
+   * durable one do not count: recovery takes the durable meta, which is
+   * synced, before any of them.
+   */
   #releasePages(): void {
-    this.#freelist.release(Math.min(this.#durableTxid, this.#readers.oldest()));
+    const d = this.#durableTxid;
+    this.#freelist.release(d, [...this.#slotTxid.filter((t) => t > d), ...this.#readers.pinned()]);
   }
 
   // ---- writes ----
@@ -364,7 +391,8 @@ export class BtreeEngine implements StorageEngine {
     }
 
     // Build the transaction. Reads may fail (Corruption, IoError); nothing is allocated or written yet.
-    const txid = this.#meta.txid + 1;
+    const txid = this.#lastTxid + 1;
+    if (txid > this.#lease) throw new Error(`unreachable: txid ${txid} past the durable lease ${this.#lease}`);
     const tx = new WriteTx(this.#pager, this.#freelist, txid, this.#version.tables);
     let userBytes = 0;
     try {
@@ -392,11 +420,12 @@ export class BtreeEngine implements StorageEngine {
     const fl = this.#freelist;
     const before = this.#pagesWritten();
     try {
+      this.#lastTxid = txid;
       tables = tx.commit();
-      for (const [pgid, span] of tx.freed()) fl.free(txid, pgid, span);
+      for (const [pgid, span, birth] of tx.freed()) fl.free(txid, pgid, span, birth);
       const old = this.#meta;
-      fl.free(txid, old.catalog.pgid, old.catalog.span);
-      fl.free(txid, old.freelist.pgid, old.freelist.span);
+      fl.free(txid, old.catalog.pgid, old.catalog.span, old.catalog.txid);
+      fl.free(txid, old.freelist.pgid, old.freelist.span, old.freelist.txid);
       const ps = this.#pager.pageSize;
       const checksum = this.#pager.checksum;
       const catalogPayload = encodeCatalog(tables);
@@ -404,11 +433,17 @@ export class BtreeEngine implements StorageEngine {
       const catalog: RunRef = { pgid: fl.allocate(catalogSpan), span: catalogSpan, txid };
       this.#pager.write(catalog.pgid, encodeBlob(PageType.Catalog, catalogPayload, catalog, ps, checksum), 'catalog');
       // Allocating the freelist's own run only removes ids, so the list can only shrink.
-      const freeSpan = blobSpan(encodeFreelist(fl.persisted()).length, ps);
-      const freelist: RunRef = { pgid: fl.allocate(freeSpan), span: freeSpan, txid };
-      this.#pager.write(freelist.pgid, encodeBlob(PageType.Freelist, encodeFreelist(fl.persisted()), freelist, ps, checksum), 'freelist');
-      meta = { slot: this.#nextSlot(), txid, pageSize: ps, pageCount: fl.pageCount, durableTxid: this.#durableTxid, catalog, freelist };
+      const ids = fl.persisted();
+      const freeSpan = blobSpan(encodeFreelist(ids).length, ps);
+      const freePgid = fl.allocate(freeSpan);
+      const freelist: RunRef = { pgid: freePgid, span: freeSpan, txid };
+      const listed = ids.filter((id) => id < freePgid || id >= freePgid + freeSpan);
+      this.#pager.write(freelist.pgid, encodeBlob(PageType.Freelist, encodeFreelist(listed), freelist, ps, checksum), 'freelist');
+      // The last txid of the lease extends it; that commit syncs (below) before any higher txid is used.
+      const txidLease = txid >= this.#lease ? txid + TXID_LEASE : this.#lease;
+      meta = { slot: this.#nextSlot(), txid, pageSize: ps, pageCount: fl.pageCount, durableTxid: this.#durableTxid, catalog, freelist, txidLease };
       this.#pager.write(meta.slot, encodeMeta(meta, checksum), 'meta');
+      this.#slotTxid[meta.slot] = txid;
     } catch (err) {
       this.#failStop(err);
       return rejectAll(err);
@@ -418,7 +453,7 @@ export class BtreeEngine implements StorageEngine {
     this.#counters.batches += group.length;
     this.#counters.userBytes += userBytes;
     this.#unsyncedBytes += (this.#pagesWritten() - before) * this.#pager.pageSize;
-    const autoSync = !wantsSync && this.#unsyncedBytes >= this.#opts.syncEveryBytes;
+    const autoSync = !wantsSync && (this.#unsyncedBytes >= this.#opts.syncEveryBytes || meta.txidLease > this.#lease);
     if (wantsSync || autoSync) {
       if (autoSync) this.#counters.autoSyncs++;
       try {
@@ -455,6 +490,7 @@ export class BtreeEngine implements StorageEngine {
     this.#counters.syncs++;
     this.#durableTxid = meta.txid;
     this.#durableSlot = meta.slot;
+    this.#lease = meta.txidLease;
     this.#unsyncedBytes = 0;
     this.#releasePages();
   }
@@ -479,13 +515,15 @@ export class BtreeEngine implements StorageEngine {
       try {
         const m = this.#meta;
         await this.#syncFile();
-        const txid = m.txid + 1;
+        const txid = this.#lastTxid + 1;
+        this.#lastTxid = txid;
         const durable = this.#durableSlot;
         const order = [0, 1, 2].filter((s) => s !== durable);
         for (const slots of [order, [durable]]) {
           for (const slot of slots) {
-            const meta: Meta = { ...m, slot, txid, durableTxid: txid };
+            const meta: Meta = { ...m, slot, txid, durableTxid: txid, txidLease: Math.max(this.#lease, txid) };
             this.#pager.write(slot, encodeMeta(meta, this.#pager.checksum), 'meta');
+            this.#slotTxid[slot] = txid;
             this.#meta = meta;
           }
           await this.#syncFile();
@@ -529,6 +567,8 @@ export class BtreeEngine implements StorageEngine {
     this.#checkOpen();
     while (this.#committing !== undefined) await this.#committing;
     this.#checkOpen();
+    // After a failed commit the last meta written was never published; the file's state is unknown.
+    if (this.#failure !== undefined) throw this.#failure;
     const m = this.#meta;
     const reserved: [number, number][] = [
       [m.catalog.pgid, m.catalog.span],

@@ -30,10 +30,8 @@ export class Readers {
     return n;
   }
 
-  /** The oldest pinned txid, or Infinity. */
-  oldest(): number {
-    let min = Infinity;
-    for (const t of this.#pins.keys()) if (t < min) min = t;
-    return min;
+  /** Every pinned txid. */
+  pinned(): number[] {
+    return [...this.#pins.keys()];
   }
 }

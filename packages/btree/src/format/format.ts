@@ -67,7 +67,16 @@ export const META_PAGE_COUNT = META_PAGE_SIZE + 4;
 export const META_DURABLE_TXID = META_PAGE_COUNT + 4;
 export const META_CATALOG = META_DURABLE_TXID + 8;
 export const META_FREELIST = META_CATALOG + 4 + 4 + 8;
-export const META_END = META_FREELIST + 4 + 4 + 8;
+export const META_TXID_LEASE = META_FREELIST + 4 + 4 + 8;
+export const META_END = META_TXID_LEASE + 8;
+
+/**
+ * Txids a durable meta's lease covers beyond its own txid. Pages are stamped
+ * only with txids at or below the lease of the last durable meta, and each
+ * open starts above every lease on disk, so a txid is never used twice even
+ * when a crash lost the meta of a commit whose pages survived.
+ */
+export const TXID_LEASE = 1 << 20;
 
 /** Blob runs (catalog, freelist) start their payload with a u32 length. */
 export const BLOB_LENGTH = PAGE_HEADER_SIZE;

@@ -18,12 +18,6 @@ export function encodeFreelist(ids: readonly number[]): Uint8Array {
   return w.finish();
 }
 
-/** Upper bound of the encoded size of `count` ids below `pageCount`. */
-export function freelistBound(count: number, pageCount: number): number {
-  const idBytes = Math.max(1, Math.ceil(Math.log2(pageCount + 2) / 7));
-  return 8 + count * idBytes;
-}
-
 export function decodeFreelist(payload: Uint8Array, file: string, offset: number, pageCount: number): number[] {
   const fail = (detail: string): never => {
     throw new Corruption(file, offset, `freelist: ${detail}`);

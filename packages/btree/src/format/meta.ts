@@ -17,6 +17,7 @@ import {
   META_MAGIC,
   META_PAGE_COUNT,
   META_PAGE_SIZE,
+  META_TXID_LEASE,
   META_VERSION,
   PageType,
 } from './format.js';
@@ -46,6 +47,8 @@ export interface Meta {
   readonly durableTxid: number;
   readonly catalog: RunRef;
   readonly freelist: RunRef;
+  /** No page is stamped with a txid above the lease of the last durable meta (see TXID_LEASE). */
+  readonly txidLease: number;
 }
 
 function putRun(view: DataView, at: number, r: RunRef): void {
@@ -69,6 +72,7 @@ export function encodeMeta(m: Meta, checksum: Checksum): Uint8Array {
   setU64(view, META_DURABLE_TXID, m.durableTxid);
   putRun(view, META_CATALOG, m.catalog);
   putRun(view, META_FREELIST, m.freelist);
+  setU64(view, META_TXID_LEASE, m.txidLease);
   seal(page, checksum);
   return page;
 }
@@ -104,8 +108,9 @@ export function decodeMeta(page: Uint8Array, slot: number, checksum: Checksum): 
     durableTxid: getU64(view, META_DURABLE_TXID),
     catalog: getRun(view, META_CATALOG),
     freelist: getRun(view, META_FREELIST),
+    txidLease: getU64(view, META_TXID_LEASE),
   };
   const runOk = (r: RunRef): boolean => r.pgid >= FIRST_DATA_PAGE && r.span >= 1 && r.pgid + r.span <= m.pageCount && r.txid <= m.txid;
-  if (m.durableTxid > m.txid || !runOk(m.catalog) || !runOk(m.freelist)) return 'fields';
+  if (m.durableTxid > m.txid || m.txidLease < m.txid || !runOk(m.catalog) || !runOk(m.freelist)) return 'fields';
   return m;
 }

@@ -1,15 +1,31 @@
-// Which pages may be written. A page freed by txid t was part of every
-// version before t, so it stays pending until no reader holds a version older
-// than t and t is durable (until then a power loss may recover a version
-// that still uses it); release() then makes it free. Allocation takes the
-// lowest free ids first (first fit for runs) and grows the file otherwise.
-// Single-threaded: the committer owns it between awaits.
+// Which pages may be written. A page written by txid b and freed by txid t is
+// part of exactly the versions [b, t). It may be reused only when no version
+// that can still be read or recovered lies in that range: not the durable
+// version (a power loss falls back to it), not a version a meta slot names
+// (recovery may pick it; if a power loss brings back an older unsynced slot
+// content, recovery's page check rejects it or finds its pages intact), and
+// not a version a snapshot or scan pins. So pages born and freed between two
+// syncs come back within a couple of commits, and pages of the durable
+// version wait for the next sync. Allocation takes the lowest free ids first
+// (first fit for runs) and grows the file otherwise. Single-threaded: the
+// committer owns it between awaits.
+
+interface Freed {
+  readonly pgid: number;
+  readonly span: number;
+  /** The txid that wrote the run, and the txid that stopped using it. */
+  readonly birth: number;
+  readonly freedBy: number;
+}
 
 export class Freelist {
   /** Free page ids, sorted descending so the lowest is at the end. */
   #free: number[];
-  /** Pages freed by each txid, not yet reusable. */
-  readonly #pending = new Map<number, number[]>();
+  /** Freed runs still in some live version's range, other than the durable one's. */
+  #waiting: Freed[] = [];
+  /** Freed runs the durable version still uses: re-checked when the durable txid moves. */
+  #blocked: Freed[] = [];
+  #blockedBy = -1;
   #pendingCount = 0;
   /** Pages in the file's used range: every page id is below it. */
   pageCount: number;
@@ -50,34 +66,45 @@ export class Freelist {
     return id;
   }
 
-  /** Records that `txid` stopped using pages [pgid, pgid + span). */
-  free(txid: number, pgid: number, span: number): void {
-    let list = this.#pending.get(txid);
-    if (list === undefined) {
-      list = [];
-      this.#pending.set(txid, list);
-    }
-    for (let i = 0; i < span; i++) list.push(pgid + i);
+  /** Records that `freedBy` stopped using pages [pgid, pgid + span), which `birth` wrote. */
+  free(freedBy: number, pgid: number, span: number, birth: number): void {
+    this.#waiting.push({ pgid, span, birth, freedBy });
     this.#pendingCount += span;
   }
 
-  /** Makes the pages freed by txids <= `upTo` allocatable. */
-  release(upTo: number): void {
+  /**
+   * Frees every pending run whose versions [birth, freedBy) hold neither the
+   * durable txid nor any of `live` (meta slots and pinned readers).
+   */
+  release(durable: number, live: readonly number[]): void {
+    if (durable !== this.#blockedBy && this.#blocked.length > 0) {
+      for (const f of this.#blocked) this.#waiting.push(f);
+      this.#blocked = [];
+    }
+    this.#blockedBy = durable;
+    const keep: Freed[] = [];
     let moved = false;
-    for (const [txid, ids] of this.#pending) {
-      if (txid > upTo) continue;
-      for (const id of ids) this.#free.push(id);
-      this.#pendingCount -= ids.length;
-      this.#pending.delete(txid);
+    for (const f of this.#waiting) {
+      if (f.birth <= durable && durable < f.freedBy) {
+        this.#blocked.push(f);
+        continue;
+      }
+      if (live.some((v) => f.birth <= v && v < f.freedBy)) {
+        keep.push(f);
+        continue;
+      }
+      for (let i = 0; i < f.span; i++) this.#free.push(f.pgid + i);
+      this.#pendingCount -= f.span;
       moved = true;
     }
+    this.#waiting = keep;
     if (moved) this.#free.sort((a, b) => b - a);
   }
 
   /** Every free and pending id, ascending: what a restart may reuse. */
   persisted(): number[] {
     const out = [...this.#free];
-    for (const ids of this.#pending.values()) for (const id of ids) out.push(id);
+    for (const list of [this.#waiting, this.#blocked]) for (const f of list) for (let i = 0; i < f.span; i++) out.push(f.pgid + i);
     return out.sort((a, b) => a - b);
   }
 }

@@ -34,6 +34,8 @@ class MNode {
     public kids: Kid[],
     /** The page this node was read from, freed when it is rewritten or dropped; 0 for a new node. */
     public origin: number,
+    /** The txid that wrote the origin page. */
+    public originTxid: number,
   ) {}
 
   get count(): number {
@@ -67,7 +69,7 @@ export class WriteTx {
   readonly #freelist: Freelist;
   readonly #catalog: ReadonlyMap<string, TableRoot>;
   readonly #tables = new Map<string, TxTable>();
-  readonly #freed: [number, number][] = [];
+  readonly #freed: [number, number, number][] = [];
   readonly #pageSize: number;
   readonly #maxInline: number;
   readonly #minFill: number;
@@ -82,8 +84,8 @@ export class WriteTx {
     this.#minFill = pager.pageSize / 4;
   }
 
-  /** Page runs ([pgid, span]) this transaction stopped using. */
-  freed(): readonly (readonly [number, number])[] {
+  /** Page runs ([pgid, span, txid that wrote them]) this transaction stopped using. */
+  freed(): readonly (readonly [number, number, number])[] {
     return this.#freed;
   }
 
@@ -100,7 +102,7 @@ export class WriteTx {
   #materialize(pgid: number, txid: number): MNode {
     const n = this.#pager.node(pgid, txid);
     const kids: Kid[] = n.leaf ? [] : n.kids.map((p, i) => ({ pgid: p, txid: n.gens[i] as number, node: undefined }));
-    return new MNode(n.leaf, n.keys.slice(), n.vals.slice(), kids, pgid);
+    return new MNode(n.leaf, n.keys.slice(), n.vals.slice(), kids, pgid, txid);
   }
 
   #kidNode(kid: Kid): MNode {
@@ -110,17 +112,17 @@ export class WriteTx {
 
   #rootNode(t: TxTable): MNode {
     if (t.root === undefined) {
-      t.root = t.ref.pgid === 0 ? new MNode(true, [], [], [], 0) : this.#materialize(t.ref.pgid, t.ref.txid);
+      t.root = t.ref.pgid === 0 ? new MNode(true, [], [], [], 0, 0) : this.#materialize(t.ref.pgid, t.ref.txid);
     }
     return t.root;
   }
 
-  #free(pgid: number, span: number): void {
-    this.#freed.push([pgid, span]);
+  #free(pgid: number, span: number, birth: number): void {
+    this.#freed.push([pgid, span, birth]);
   }
 
   #dropOrigin(n: MNode): void {
-    if (n.origin !== 0) this.#free(n.origin, 1);
+    if (n.origin !== 0) this.#free(n.origin, 1, n.originTxid);
     n.origin = 0;
   }
 
@@ -165,7 +167,7 @@ export class WriteTx {
     const j = lowerBound(leaf.keys, key);
     if (j < leaf.count && bytesEqual(leaf.keys[j] as Uint8Array, key)) {
       const old = leaf.vals[j] as Val;
-      if (old instanceof Overflow) this.#free(old.pgid, old.span);
+      if (old instanceof Overflow) this.#free(old.pgid, old.span, old.txid);
       t.bytes += value.length - valLength(old);
       leaf.vals[j] = value;
     } else {
@@ -183,7 +185,7 @@ export class WriteTx {
     const leaf = this.#leafFor(t, key);
     const j = lowerBound(leaf.keys, key);
     const old = leaf.vals[j] as Val;
-    if (old instanceof Overflow) this.#free(old.pgid, old.span);
+    if (old instanceof Overflow) this.#free(old.pgid, old.span, old.txid);
     t.keys--;
     t.bytes -= key.length + valLength(old);
     leaf.keys.splice(j, 1);
@@ -205,7 +207,7 @@ export class WriteTx {
     if (!root.leaf && root.count === 0) {
       // Every child went: the table is empty, and later ops in this transaction need a leaf to land in.
       this.#dropOrigin(root);
-      t.root = new MNode(true, [], [], [], 0);
+      t.root = new MNode(true, [], [], [], 0, 0);
     }
     t.changed = true;
   }
@@ -227,7 +229,7 @@ export class WriteTx {
       const b = lowerBound(n.keys, hi);
       for (let j = a; j < b; j++) {
         const v = n.vals[j] as Val;
-        if (v instanceof Overflow) this.#free(v.pgid, v.span);
+        if (v instanceof Overflow) this.#free(v.pgid, v.span, v.txid);
         t.keys--;
         t.bytes -= (n.keys[j] as Uint8Array).length + valLength(v);
       }
@@ -273,14 +275,14 @@ export class WriteTx {
     if (n.leaf) {
       for (let j = 0; j < n.keys.length; j++) {
         const v = n.vals[j] as Val;
-        if (v instanceof Overflow) this.#free(v.pgid, v.span);
+        if (v instanceof Overflow) this.#free(v.pgid, v.span, v.txid);
         t.keys--;
         t.bytes -= (n.keys[j] as Uint8Array).length + valLength(v);
       }
     } else {
       for (let i = 0; i < n.kids.length; i++) this.#dropSubtree(t, n.kids[i] as number, n.gens[i] as number);
     }
-    this.#free(pgid, 1);
+    this.#free(pgid, 1, txid);
   }
 
   #size(n: MNode): number {
@@ -443,7 +445,7 @@ export class WriteTx {
         if (root !== undefined) {
           let placed = this.#spill(root);
           while (placed.length > 1) {
-            const above = new MNode(false, placed.map((p) => p.key), [], placed.map((p) => ({ pgid: p.pgid, txid: p.txid, node: undefined })), 0);
+            const above = new MNode(false, placed.map((p) => p.key), [], placed.map((p) => ({ pgid: p.pgid, txid: p.txid, node: undefined })), 0, 0);
             placed = this.#spill(above);
           }
           const top = placed[0];
