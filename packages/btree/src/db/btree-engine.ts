@@ -392,7 +392,11 @@ export class BtreeEngine implements StorageEngine {
 
     // Build the transaction. Reads may fail (Corruption, IoError); nothing is allocated or written yet.
     const txid = this.#lastTxid + 1;
-    if (txid > this.#lease) throw new Error(`unreachable: txid ${txid} past the durable lease ${this.#lease}`);
+    if (txid > this.#lease) {
+      // Cannot happen: the commit that reaches the lease extends it and syncs. Refuse rather than reuse a txid.
+      this.#failStop(new Error(`txid ${txid} past the durable lease ${this.#lease}`));
+      return rejectAll(this.#failure);
+    }
     const tx = new WriteTx(this.#pager, this.#freelist, txid, this.#version.tables);
     let userBytes = 0;
     try {
