@@ -3,6 +3,26 @@
 // that runs off its buffer or meets a malformed varint throws DecodeError
 // with the position, which the caller reports as Corruption.
 
+/** Bytes the LEB128 varint of `x` takes. */
+export function varintSize(x: number): number {
+  let n = 1;
+  while (x >= 0x80) {
+    x = Math.floor(x / 0x80);
+    n++;
+  }
+  return n;
+}
+
+/** Writes the LEB128 varint of `x` at `pos` in `buf` (which must have room); returns the end. */
+export function putVarint(buf: Uint8Array, pos: number, x: number): number {
+  while (x >= 0x80) {
+    buf[pos++] = (x % 0x80) | 0x80;
+    x = Math.floor(x / 0x80);
+  }
+  buf[pos++] = x;
+  return pos;
+}
+
 export class DecodeError extends Error {
   readonly position: number;
   constructor(message: string, position: number) {

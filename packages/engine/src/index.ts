@@ -31,12 +31,13 @@ export {
   checkValue,
   checkWriteBatch,
   checkWriteOptions,
+  copyWriteOp,
   resolveScanRange,
   type ScanRange,
 } from './validate.js';
 export { loadChecksum, type Checksum } from './checksum.js';
 export { io, ioAsync } from './io.js';
-export { ByteReader, ByteWriter, DecodeError } from './codec.js';
+export { ByteReader, ByteWriter, DecodeError, putVarint, varintSize } from './codec.js';
 export { encodeFrame, sealFrame } from './record-log/frame.js';
 export { scanFrames, type Frame, type FrameScan, type LogTail } from './record-log/scan.js';
 export { HEADER_SIZE as RECORD_HEADER_SIZE, MAX_PAYLOAD as RECORD_MAX_PAYLOAD } from './record-log/format.js';

@@ -101,6 +101,18 @@ export function checkWriteBatch(
   return ops as WriteOp[];
 }
 
+/** A copy of a checked op whose keys and values the caller may reuse once write() returns. */
+export function copyWriteOp(op: WriteOp): WriteOp {
+  switch (op.type) {
+    case 'put':
+      return { type: 'put', table: op.table, key: op.key.slice(), value: op.value.slice() };
+    case 'delete':
+      return { type: 'delete', table: op.table, key: op.key.slice() };
+    case 'deleteRange':
+      return { type: 'deleteRange', table: op.table, start: op.start.slice(), end: op.end.slice() };
+  }
+}
+
 export function checkWriteOptions(options: unknown): { readonly sync: boolean } {
   if (options === undefined) return { sync: false };
   if (typeof options !== 'object' || options === null) {

@@ -27,6 +27,7 @@ import {
   checkWriteBatch,
   checkWriteOptions,
   Closed,
+  copyWriteOp,
   InvalidArgument,
   io,
   ioAsync,
@@ -64,20 +65,6 @@ interface Pending {
   readonly sync: boolean;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
-}
-
-/** Copies a checked batch, so the caller may reuse its buffers once write() returns. */
-function copyOps(ops: readonly WriteOp[]): WriteOp[] {
-  return ops.map((op): WriteOp => {
-    switch (op.type) {
-      case 'put':
-        return { type: 'put', table: op.table, key: op.key.slice(), value: op.value.slice() };
-      case 'delete':
-        return { type: 'delete', table: op.table, key: op.key.slice() };
-      case 'deleteRange':
-        return { type: 'deleteRange', table: op.table, start: op.start.slice(), end: op.end.slice() };
-    }
-  });
 }
 
 interface Init {
@@ -344,7 +331,7 @@ export class BtreeEngine implements StorageEngine {
       const batch = checkWriteBatch(ops, this.#tableSet, this.limits);
       const { sync } = checkWriteOptions(options);
       if (this.#failure !== undefined) throw this.#failure;
-      const copied = copyOps(batch);
+      const copied = batch.map(copyWriteOp);
       return new Promise<void>((resolve, reject) => {
         this.#queue.push({ ops: copied, sync, resolve, reject });
         this.#committing ??= this.#drain();

@@ -11,36 +11,24 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex, type WriteOp } from '@strata/engine';
 import { collect } from '@strata/engine/testing';
-import { MemFileSystem, Rng, type File, type FileSystem } from '@strata/vfs';
-import { testSeed } from '@strata/vfs/testing';
+import { MemFileSystem, Rng, type FileSystem } from '@strata/vfs';
+import { interceptFiles, testSeed } from '@strata/vfs/testing';
 import { BtreeEngine } from './btree-engine.js';
 
 const TABLES = ['t0', 't1'];
 
 /** `fs` with a hook run before every writeAt to a .btree file. */
 function hooked(fs: MemFileSystem, before: () => void): FileSystem {
-  const wrapFile = (f: File): File =>
-    new Proxy(f, {
-      get(target, prop, receiver): unknown {
-        if (prop === 'writeAt' && target.path.endsWith('.btree')) {
-          return (data: Uint8Array, position: number): void => {
+  return interceptFiles(fs, (f) =>
+    f.path.endsWith('.btree')
+      ? {
+          writeAt: (data: Uint8Array, position: number): void => {
             before();
-            target.writeAt(data, position);
-          };
+            f.writeAt(data, position);
+          },
         }
-        const v: unknown = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-  return new Proxy(fs, {
-    get(target, prop, receiver): unknown {
-      if (prop === 'open' || prop === 'create') {
-        return (path: string, options?: object): File => wrapFile(prop === 'open' ? target.open(path, options) : target.create(path, options));
-      }
-      const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+      : {},
+  );
 }
 
 function randomBatch(rng: Rng): WriteOp[] {

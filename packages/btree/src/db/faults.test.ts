@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isEngineError, type WriteOp } from '@strata/engine';
 import { ModelStore, collectStrings, s as str } from '@strata/engine/testing';
-import { FaultFileSystem, MemFileSystem, Rng, type FaultRule, type File, type FileSystem } from '@strata/vfs';
-import { testSeed } from '@strata/vfs/testing';
+import { FaultFileSystem, MemFileSystem, Rng, type FaultRule, type FileSystem } from '@strata/vfs';
+import { interceptFiles, testSeed } from '@strata/vfs/testing';
 import { BtreeEngine } from './btree-engine.js';
 
 const TABLES = ['t0', 't1'];
@@ -99,31 +99,15 @@ describe('BtreeEngine under injected I/O faults', () => {
     let metaWrites = 0;
     let tearAt = -1;
     const mem = new MemFileSystem();
-    const wrap = (f: File): File =>
-      new Proxy(f, {
-        get(target, prop, receiver): unknown {
-          if (prop === 'writeAt') {
-            return (data: Uint8Array, position: number): void => {
-              if (target.path.endsWith('.btree') && position < 3 * 1024 && data.length === 1024 && ++metaWrites === tearAt) {
-                target.writeAt(data.subarray(0, 40), position);
-                throw new Error('EIO: injected torn meta write');
-              }
-              target.writeAt(data, position);
-            };
-          }
-          const v: unknown = Reflect.get(target, prop, receiver);
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        },
-      });
-    const fs = new Proxy(mem, {
-      get(target, prop, receiver): unknown {
-        if (prop === 'open' || prop === 'create') {
-          return (path: string, options?: object): File => wrap(prop === 'open' ? target.open(path, options) : target.create(path, options));
+    const fs = interceptFiles(mem, (f) => ({
+      writeAt: (data: Uint8Array, position: number): void => {
+        if (f.path.endsWith('.btree') && position < 3 * 1024 && data.length === 1024 && ++metaWrites === tearAt) {
+          f.writeAt(data.subarray(0, 40), position);
+          throw new Error('EIO: injected torn meta write');
         }
-        const v: unknown = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        f.writeAt(data, position);
       },
-    });
+    }));
     const enc = new TextEncoder();
     const put = (k: string): WriteOp => ({ type: 'put', table: 't0', key: enc.encode(k), value: enc.encode(`v-${k}`) });
     const db = await BtreeEngine.open({ tables: TABLES, fs, dir: '/db', pageSize: 1024 });

@@ -5,28 +5,10 @@
 // length, key, child pgid u32, child txid u64. Sizes here are exact, so the
 // writer splits nodes before they can overflow a page.
 
-import { compareBytes, Corruption } from '@strata/engine';
+import { compareBytes, Corruption, putVarint, varintSize } from '@strata/engine';
 import { CHILD_REF_SIZE, LEAF_OVERFLOW, OVERFLOW_REF_SIZE, PAGE_HEADER_SIZE, PageType, SLOT_SIZE } from './format.js';
 import { getU64, setU64, writeHeader, type PageHeader } from './page.js';
 import { Node, Overflow, type Val } from '../tree/node.js';
-
-export function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    size++;
-  }
-  return size;
-}
-
-function putVarint(buf: Uint8Array, at: number, n: number): number {
-  while (n >= 0x80) {
-    buf[at++] = (n % 0x80) | 0x80;
-    n = Math.floor(n / 0x80);
-  }
-  buf[at++] = n;
-  return at;
-}
 
 export function leafEntrySize(key: Uint8Array, val: Val): number {
   const vlen = val instanceof Overflow ? val.length : val.length;
@@ -52,12 +34,18 @@ export function entrySize(n: NodeEntries, i: number): number {
   return SLOT_SIZE + (n.leaf ? leafEntrySize(key, n.vals[i] as Val) : branchEntrySize(key));
 }
 
-/** Encodes entries [from, to) of `n` as page `pgid` into `page` (zeroed, one page long). */
-export function encodeNode(page: Uint8Array, n: NodeEntries, from: number, to: number, pgid: number, txid: number): void {
+/**
+ * Encodes entries [from, to) of `n` as page `pgid` into `page` (zeroed, one
+ * page long, checksum not yet sealed) and returns the node as a reader would
+ * decode it: keys and inline values are views of `page`.
+ */
+export function encodeNode(page: Uint8Array, n: NodeEntries, from: number, to: number, pgid: number, txid: number): Node {
   const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
   const count = to - from;
   const header: PageHeader = { type: n.leaf ? PageType.Leaf : PageType.Branch, flags: 0, count, pgid, span: 1, txid };
   writeHeader(view, header);
+  const keys: Uint8Array[] = new Array<Uint8Array>(count);
+  const vals: Val[] = n.leaf ? new Array<Val>(count) : [];
   let at = PAGE_HEADER_SIZE + SLOT_SIZE * count;
   for (let i = from; i < to; i++) {
     view.setUint16(PAGE_HEADER_SIZE + SLOT_SIZE * (i - from), at, true);
@@ -68,27 +56,34 @@ export function encodeNode(page: Uint8Array, n: NodeEntries, from: number, to: n
       page[at++] = overflow ? LEAF_OVERFLOW : 0;
       at = putVarint(page, at, key.length);
       at = putVarint(page, at, val.length);
-      page.set(key, at);
-      at += key.length;
-      if (overflow) {
+    } else {
+      at = putVarint(page, at, key.length);
+    }
+    if (at + key.length > page.length) throw new RangeError(`node does not fit a ${page.length}-byte page`);
+    page.set(key, at);
+    keys[i - from] = page.subarray(at, at + key.length);
+    at += key.length;
+    if (n.leaf) {
+      const val = n.vals[i] as Val;
+      if (val instanceof Overflow) {
         view.setUint32(at, val.pgid, true);
         view.setUint32(at + 4, val.span, true);
         setU64(view, at + 8, val.txid);
+        vals[i - from] = val;
         at += OVERFLOW_REF_SIZE;
       } else {
         page.set(val, at);
+        vals[i - from] = page.subarray(at, at + val.length);
         at += val.length;
       }
     } else {
-      at = putVarint(page, at, key.length);
-      page.set(key, at);
-      at += key.length;
       view.setUint32(at, n.kids[i] as number, true);
       setU64(view, at + 4, n.gens[i] as number);
       at += CHILD_REF_SIZE;
     }
   }
   if (at > page.length) throw new RangeError(`node of ${at} bytes does not fit a ${page.length}-byte page`);
+  return new Node(pgid, txid, n.leaf, keys, vals, n.leaf ? [] : n.kids.slice(from, to), n.leaf ? [] : n.gens.slice(from, to));
 }
 
 /**

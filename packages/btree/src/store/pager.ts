@@ -9,7 +9,7 @@ import { decodeBlob } from '../format/blob.js';
 import { PAGE_HEADER_SIZE, PageType } from '../format/format.js';
 import type { RunRef } from '../format/meta.js';
 import { decodeNode } from '../format/node-codec.js';
-import { readHeader, seal, verifyRun } from '../format/page.js';
+import { seal, verifyRun, type PageHeader } from '../format/page.js';
 import type { Node, Overflow } from '../tree/node.js';
 import type { PageCache } from './page-cache.js';
 
@@ -54,11 +54,10 @@ export class Pager {
   }
 
   /** Reads and verifies a run of pages. */
-  #readRun(pgid: number, span: number, txid: number, types: readonly PageType[]): Uint8Array {
+  #readRun(pgid: number, span: number, txid: number, types: readonly PageType[]): { run: Uint8Array; header: PageHeader; offset: number } {
     const offset = pgid * this.pageSize;
     const run = this.#read(offset, span * this.pageSize);
-    verifyRun(run, { pgid, span, txid, types }, this.checksum, this.path, offset);
-    return run;
+    return { run, header: verifyRun(run, { pgid, span, txid, types }, this.checksum, this.path, offset), offset };
   }
 
   /** The branch or leaf at `pgid`, which `txid` wrote. */
@@ -69,26 +68,21 @@ export class Pager {
       return cached;
     }
     this.counters.nodeReads++;
-    const offset = pgid * this.pageSize;
-    const run = this.#read(offset, this.pageSize);
-    const h = verifyRun(run, { pgid, span: 1, txid, types: NODE_TYPES }, this.checksum, this.path, offset);
-    const node = decodeNode(run, h, this.path, offset, this.pageSize);
+    const node = this.readNode(pgid, txid);
     this.cache.put(node);
     return node;
   }
 
   /** The node at `pgid` read from the file and verified, bypassing the cache (verify()). */
   readNode(pgid: number, txid: number): Node {
-    const offset = pgid * this.pageSize;
-    const run = this.#read(offset, this.pageSize);
-    const h = verifyRun(run, { pgid, span: 1, txid, types: NODE_TYPES }, this.checksum, this.path, offset);
-    return decodeNode(run, h, this.path, offset, this.pageSize);
+    const { run, header, offset } = this.#readRun(pgid, 1, txid, NODE_TYPES);
+    return decodeNode(run, header, this.path, offset, this.pageSize);
   }
 
   /** An overflow value, as a fresh copy. */
   overflow(ref: Overflow): Uint8Array {
     this.counters.overflowPagesRead += ref.span;
-    const run = this.#readRun(ref.pgid, ref.span, ref.txid, [PageType.Overflow]);
+    const { run } = this.#readRun(ref.pgid, ref.span, ref.txid, [PageType.Overflow]);
     return run.slice(PAGE_HEADER_SIZE, PAGE_HEADER_SIZE + ref.length);
   }
 
@@ -99,10 +93,8 @@ export class Pager {
 
   /** The payload of a catalog or freelist run. */
   blob(ref: RunRef, type: PageType): Uint8Array {
-    const offset = ref.pgid * this.pageSize;
-    const run = this.#read(offset, ref.span * this.pageSize);
-    const h = verifyRun(run, { pgid: ref.pgid, span: ref.span, txid: ref.txid, types: [type] }, this.checksum, this.path, offset);
-    return decodeBlob(run, h, this.path, offset);
+    const { run, header, offset } = this.#readRun(ref.pgid, ref.span, ref.txid, [type]);
+    return decodeBlob(run, header, this.path, offset);
   }
 
   /** Writes a sealed run at `pgid`. */
@@ -111,16 +103,10 @@ export class Pager {
     this.counters.pagesWritten[kind] += run.length / this.pageSize;
   }
 
-  /**
-   * Writes an encoded, unsealed node page at `pgid` and caches its decoded
-   * form (decoded from the page itself, so the cache holds exactly the bytes
-   * on disk and no views of older buffers).
-   */
-  writeNode(pgid: number, page: Uint8Array): void {
+  /** Seals and writes an encoded node page (see encodeNode) and caches `node`, its decoded form. */
+  writeNode(page: Uint8Array, node: Node): void {
     seal(page, this.checksum);
-    const offset = pgid * this.pageSize;
-    const node = decodeNode(page, readHeader(new DataView(page.buffer, page.byteOffset, page.byteLength)), this.path, offset, this.pageSize);
-    this.write(pgid, page, node.leaf ? 'leaf' : 'branch');
+    this.write(node.pgid, page, node.leaf ? 'leaf' : 'branch');
     this.cache.put(node);
   }
 }

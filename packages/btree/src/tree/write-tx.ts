@@ -404,8 +404,7 @@ export class WriteTx {
     for (const [from, to] of this.#split(e, n.count)) {
       const pgid = this.#freelist.allocate(1);
       const page = new Uint8Array(this.#pageSize);
-      encodeNode(page, e, from, to, pgid, this.txid);
-      this.#pager.writeNode(pgid, page);
+      this.#pager.writeNode(page, encodeNode(page, e, from, to, pgid, this.txid));
       placed.push({ key: n.keys[from] as Uint8Array, pgid, txid: this.txid });
     }
     return placed;

@@ -24,6 +24,7 @@ import {
   checkTableNames,
   checkWriteBatch,
   checkWriteOptions,
+  copyWriteOp,
   resolveScanRange,
 } from '../validate.js';
 import { DurableLog, type Recovered } from './durable-log.js';
@@ -60,17 +61,6 @@ interface PendingWrite {
 }
 
 const CHECKPOINT_CHUNK_BYTES = 1 << 20;
-
-function copyOp(op: WriteOp): WriteOp {
-  switch (op.type) {
-    case 'put':
-      return { type: 'put', table: op.table, key: op.key.slice(), value: op.value.slice() };
-    case 'delete':
-      return { type: 'delete', table: op.table, key: op.key.slice() };
-    case 'deleteRange':
-      return { type: 'deleteRange', table: op.table, start: op.start.slice(), end: op.end.slice() };
-  }
-}
 
 function checkLimits(limits: Partial<EngineLimits> | undefined): EngineLimits {
   const out = { ...DEFAULT_MEMORY_LIMITS, ...limits };
@@ -148,7 +138,7 @@ export class MemoryEngine implements StorageEngine {
   async write(ops: readonly WriteOp[], options?: WriteOptions): Promise<void> {
     this.#checkOpen();
     const { sync } = checkWriteOptions(options);
-    const batch = checkWriteBatch(ops, this.#tables, this.limits).map(copyOp);
+    const batch = checkWriteBatch(ops, this.#tables, this.limits).map(copyWriteOp);
     if (this.#failed !== undefined) throw this.#failStopError();
     if (this.#log === undefined) {
       if (batch.length > 0) this.#apply(batch);
@@ -290,7 +280,7 @@ export class MemoryEngine implements StorageEngine {
     for (const record of recovered.batches) {
       if (record.kind !== 'batch') continue;
       for (const op of record.ops) if (!this.#tables.has(op.table)) throw undeclared(op.table);
-      this.#apply(record.ops.map(copyOp));
+      this.#apply(record.ops.map(copyWriteOp));
     }
   }
 

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isEngineError } from '@strata/engine';
-import { FaultFileSystem, MemFileSystem, type File, type FileSystem } from '@strata/vfs';
-import { testSeed } from '@strata/vfs/testing';
+import { FaultFileSystem, MemFileSystem, type FileSystem } from '@strata/vfs';
+import { interceptFiles, testSeed } from '@strata/vfs/testing';
 import { LsmEngine } from './lsm-engine.js';
 
 const enc = new TextEncoder();
@@ -46,28 +46,16 @@ function gated(fs: MemFileSystem, which: (path: string) => boolean = () => true)
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const wrapFile = (f: File): File =>
-    new Proxy(f, {
-      get(target, prop, receiver): unknown {
-        if (prop === 'datasync' || prop === 'sync') {
-          return async (): Promise<void> => {
-            if (closed && which(target.path)) await gate;
-            await (prop === 'sync' ? target.sync() : target.datasync());
-          };
-        }
-        const v: unknown = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-  const wrapped = new Proxy(fs, {
-    get(target, prop, receiver): unknown {
-      if (prop === 'open' || prop === 'create') {
-        return (path: string, options?: object): File => wrapFile(prop === 'open' ? target.open(path, options) : target.create(path, options));
-      }
-      const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+  const wrapped = interceptFiles(fs, (f) => ({
+    datasync: async (): Promise<void> => {
+      if (closed && which(f.path)) await gate;
+      await f.datasync();
     },
-  });
+    sync: async (): Promise<void> => {
+      if (closed && which(f.path)) await gate;
+      await f.sync();
+    },
+  }));
   return {
     fs: wrapped,
     close: () => {

@@ -10,7 +10,7 @@
 // bytes   := length varint | raw
 
 import type { Checksum } from '@strata/engine';
-import { ByteReader, copyBytes, DecodeError, RECORD_HEADER_SIZE, sealFrame, type WriteOp } from '@strata/engine';
+import { ByteReader, copyBytes, DecodeError, putVarint, RECORD_HEADER_SIZE, sealFrame, varintSize, type WriteOp } from '@strata/engine';
 
 /** Op type bytes. Part of the format. */
 export const OpType = { Delete: 0, Put: 1, DeleteRange: 2 } as const;
@@ -52,24 +52,6 @@ export interface FrameSink {
   reserve(n: number): number;
   /** The buffer (valid until the next reserve()). */
   readonly bytes: Uint8Array;
-}
-
-function varintSize(x: number): number {
-  let n = 1;
-  while (x >= 0x80) {
-    x = Math.floor(x / 0x80);
-    n++;
-  }
-  return n;
-}
-
-function putVarint(buf: Uint8Array, pos: number, x: number): number {
-  while (x >= 0x80) {
-    buf[pos++] = (x % 0x80) | 0x80;
-    x = Math.floor(x / 0x80);
-  }
-  buf[pos++] = x;
-  return pos;
 }
 
 /** Copies src into buf at pos; returns the end. */
