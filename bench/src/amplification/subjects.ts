@@ -22,6 +22,8 @@ export interface WriteSplit {
   flush: number;
   compaction: number;
   pages: number;
+  /** Of `pages`, leaf pages (the B+Tree's; the page the textbook says every insert rewrites). */
+  leaves: number;
   /** Manifest, CURRENT, directory and anything else. */
   other: number;
   /** Real engines: everything, from /proc/self/io. */
@@ -131,7 +133,7 @@ export async function lsmSubject(name: string, dir: string, cfg: StrataConfig, c
       const sst = c['sst']?.writeBytes ?? 0;
       const wal = c['wal']?.writeBytes ?? 0;
       const total = fs.stats.snapshot().total.writeBytes;
-      return { wal, flush: past2.flush + w.flushBytes, compaction: sst - past2.flush - w.flushBytes, pages: 0, other: total - wal - sst, total };
+      return { wal, flush: past2.flush + w.flushBytes, compaction: sst - past2.flush - w.flushBytes, pages: 0, leaves: 0, other: total - wal - sst, total };
     },
     reads: () => {
       const r = current();
@@ -153,10 +155,12 @@ export async function btreeSubject(name: string, dir: string, cfg: StrataConfig,
   const open = (): Promise<BtreeEngine> => BtreeEngine.open({ fs, dir, tables: [TABLE], pageSize, cacheBytes: cfg.cacheBytes });
   let db = await open();
   const past: ReadSplit = { gets: 0, logical: 0, fileReads: 0, fileOps: 0 };
+  let pastLeaves = 0;
   const current = (): ReadSplit => {
     const s = db.stats();
     return { gets: s.gets, logical: Math.round(s.pagesTouchedPerGet * s.gets), fileReads: s.nodeReads + s.overflowPagesRead, fileOps: 0 };
   };
+  const leafBytes = (): number => db.stats().pagesWritten.leaf * pageSize;
   return {
     name,
     family: 'btree',
@@ -174,13 +178,14 @@ export async function btreeSubject(name: string, dir: string, cfg: StrataConfig,
       past.gets += r.gets;
       past.logical += r.logical;
       past.fileReads += r.fileReads;
+      pastLeaves += leafBytes();
       await db.close();
       db = await open();
     },
     writes: () => {
       const snap = fs.stats.snapshot();
       const pages = snap.byCategory['page']?.writeBytes ?? 0;
-      return { wal: 0, flush: 0, compaction: 0, pages, other: snap.total.writeBytes - pages, total: snap.total.writeBytes };
+      return { wal: 0, flush: 0, compaction: 0, pages, leaves: pastLeaves + leafBytes(), other: snap.total.writeBytes - pages, total: snap.total.writeBytes };
     },
     reads: () => {
       const r = current();
@@ -229,7 +234,7 @@ export async function realSubject(kind: 'leveldb' | 'lmdb', dir: string, cacheBy
     scan: undefined,
     settle: () => counted(() => adapter.settle()),
     reopen: () => Promise.resolve(),
-    writes: () => ({ wal: 0, flush: 0, compaction: 0, pages: 0, other: 0, total: written }),
+    writes: () => ({ wal: 0, flush: 0, compaction: 0, pages: 0, leaves: 0, other: 0, total: written }),
     reads: () => undefined,
     diskBytes: () => dirBytes(node, dir),
     facts: () => ({}),

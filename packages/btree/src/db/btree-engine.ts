@@ -46,7 +46,7 @@ import type { File, FileLock, FileSystem } from '@strata/vfs';
 import { blobSpan, encodeBlob } from '../format/blob.js';
 import { EMPTY_TABLE, encodeCatalog, type TableRoot } from '../format/catalog.js';
 import { DATA_FILE, DEFAULT_PAGE_SIZE, FIRST_DATA_PAGE, LOCK_FILE, MAX_VALUE_SIZE, maxKeySize, META_SLOTS, PageType, TXID_LEASE } from '../format/format.js';
-import { encodeFreelist } from '../format/freelist-codec.js';
+import { encodeFreelist, freelistSize } from '../format/freelist-codec.js';
 import { encodeMeta, type Meta, type RunRef } from '../format/meta.js';
 import { Freelist } from '../store/freelist.js';
 import { PageCache } from '../store/page-cache.js';
@@ -425,7 +425,7 @@ export class BtreeEngine implements StorageEngine {
       this.#pager.write(catalog.pgid, encodeBlob(PageType.Catalog, catalogPayload, catalog, ps, checksum), 'catalog');
       // Allocating the freelist's own run only removes ids, so the list can only shrink.
       const ids = fl.persisted();
-      const freeSpan = blobSpan(encodeFreelist(ids).length, ps);
+      const freeSpan = blobSpan(freelistSize(ids), ps);
       const freePgid = fl.allocate(freeSpan);
       const freelist: RunRef = { pgid: freePgid, span: freeSpan, txid };
       const listed = ids.filter((id) => id < freePgid || id >= freePgid + freeSpan);

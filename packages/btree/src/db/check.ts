@@ -22,7 +22,7 @@ export function checkVersion(
   pager: Pager,
   tables: ReadonlyMap<string, TableRoot>,
   reserved: readonly (readonly [number, number])[],
-  free: readonly number[],
+  free: Iterable<number>,
   pageCount: number,
 ): CheckReport {
   const seen = new Set<number>();

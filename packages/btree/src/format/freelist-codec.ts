@@ -3,19 +3,32 @@
 // (the first from 0). Pages freed but still pinned by readers are written as
 // free: after a restart no reader holds them.
 
-import { ByteReader, ByteWriter, Corruption, DecodeError } from '@strata/engine';
+import { ByteReader, ByteWriter, Corruption, DecodeError, varintSize } from '@strata/engine';
 import { FIRST_DATA_PAGE } from './format.js';
 
 /** Encodes ids, which must be sorted ascending without repeats. */
-export function encodeFreelist(ids: readonly number[]): Uint8Array {
-  const w = new ByteWriter(2 * ids.length + 8);
+export function encodeFreelist(ids: ArrayLike<number>): Uint8Array {
+  const w = new ByteWriter(freelistSize(ids));
   w.varint(ids.length);
   let prev = 0;
-  for (const id of ids) {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as number;
     w.varint(id - prev);
     prev = id;
   }
   return w.finish();
+}
+
+/** The encoded size of `ids` (sorted ascending), without encoding them. */
+export function freelistSize(ids: ArrayLike<number>): number {
+  let size = varintSize(ids.length);
+  let prev = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as number;
+    size += varintSize(id - prev);
+    prev = id;
+  }
+  return size;
 }
 
 export function decodeFreelist(payload: Uint8Array, file: string, offset: number, pageCount: number): number[] {

@@ -34,6 +34,16 @@ export function entrySize(n: NodeEntries, i: number): number {
   return SLOT_SIZE + (n.leaf ? leafEntrySize(key, n.vals[i] as Val) : branchEntrySize(key));
 }
 
+/** Copies `src` into `dst` at `at`: a plain loop for short arrays, where TypedArray.set's fixed cost dominates. */
+function copyInto(dst: Uint8Array, at: number, src: Uint8Array): void {
+  const n = src.length;
+  if (n > 32) {
+    dst.set(src, at);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[at + i] = src[i] as number;
+}
+
 /**
  * Encodes entries [from, to) of `n` as page `pgid` into `page` (zeroed, one
  * page long, checksum not yet sealed) and returns the node as a reader would
@@ -41,6 +51,8 @@ export function entrySize(n: NodeEntries, i: number): number {
  */
 export function encodeNode(page: Uint8Array, n: NodeEntries, from: number, to: number, pgid: number, txid: number): Node {
   const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  const buf = page.buffer;
+  const base = page.byteOffset;
   const count = to - from;
   const header: PageHeader = { type: n.leaf ? PageType.Leaf : PageType.Branch, flags: 0, count, pgid, span: 1, txid };
   writeHeader(view, header);
@@ -60,8 +72,8 @@ export function encodeNode(page: Uint8Array, n: NodeEntries, from: number, to: n
       at = putVarint(page, at, key.length);
     }
     if (at + key.length > page.length) throw new RangeError(`node does not fit a ${page.length}-byte page`);
-    page.set(key, at);
-    keys[i - from] = page.subarray(at, at + key.length);
+    copyInto(page, at, key);
+    keys[i - from] = new Uint8Array(buf, base + at, key.length);
     at += key.length;
     if (n.leaf) {
       const val = n.vals[i] as Val;
@@ -72,8 +84,8 @@ export function encodeNode(page: Uint8Array, n: NodeEntries, from: number, to: n
         vals[i - from] = val;
         at += OVERFLOW_REF_SIZE;
       } else {
-        page.set(val, at);
-        vals[i - from] = page.subarray(at, at + val.length);
+        copyInto(page, at, val);
+        vals[i - from] = new Uint8Array(buf, base + at, val.length);
         at += val.length;
       }
     } else {
@@ -97,6 +109,8 @@ export function decodeNode(page: Uint8Array, header: PageHeader, file: string, o
   const leaf = header.type === PageType.Leaf;
   const count = header.count;
   const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
+  const buf = page.buffer;
+  const base = page.byteOffset;
   const end = page.length;
   if (PAGE_HEADER_SIZE + SLOT_SIZE * count > end) fail(`${count} slots do not fit`);
   const keys: Uint8Array[] = new Array<Uint8Array>(count);
@@ -126,7 +140,7 @@ export function decodeNode(page: Uint8Array, header: PageHeader, file: string, o
       const klen = varint();
       const vlen = varint();
       if (pos + klen > end) fail(`entry ${i}: key runs past the page`);
-      const key = page.subarray(pos, pos + klen);
+      const key = new Uint8Array(buf, base + pos, klen);
       pos += klen;
       if ((flags & LEAF_OVERFLOW) !== 0) {
         if (pos + OVERFLOW_REF_SIZE > end) fail(`entry ${i}: overflow reference runs past the page`);
@@ -137,13 +151,13 @@ export function decodeNode(page: Uint8Array, header: PageHeader, file: string, o
         vals[i] = new Overflow(opg, span, txid, vlen);
       } else {
         if (pos + vlen > end) fail(`entry ${i}: value runs past the page`);
-        vals[i] = page.subarray(pos, pos + vlen);
+        vals[i] = new Uint8Array(buf, base + pos, vlen);
       }
       keys[i] = key;
     } else {
       const klen = varint();
       if (pos + klen + CHILD_REF_SIZE > end) fail(`entry ${i} runs past the page`);
-      keys[i] = page.subarray(pos, pos + klen);
+      keys[i] = new Uint8Array(buf, base + pos, klen);
       pos += klen;
       kids[i] = view.getUint32(pos, true);
       gens[i] = getU64(view, pos + 4);

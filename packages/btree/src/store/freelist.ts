@@ -102,9 +102,12 @@ export class Freelist {
   }
 
   /** Every free and pending id, ascending: what a restart may reuse. */
-  persisted(): number[] {
-    const out = [...this.#free];
-    for (const list of [this.#waiting, this.#blocked]) for (const f of list) for (let i = 0; i < f.span; i++) out.push(f.pgid + i);
-    return out.sort((a, b) => a - b);
+  persisted(): Uint32Array {
+    // A typed array sorts numerically in native code: this runs on every commit, over thousands of ids.
+    const out = new Uint32Array(this.#free.length + this.#pendingCount);
+    out.set(this.#free);
+    let at = this.#free.length;
+    for (const list of [this.#waiting, this.#blocked]) for (const f of list) for (let i = 0; i < f.span; i++) out[at++] = f.pgid + i;
+    return out.sort();
   }
 }
