@@ -41,8 +41,9 @@ export function btreeCapacity(pageSize: number, valueBytes: number): { leaf: num
 
 /**
  * Copy-on-write write amplification of `batches` batches of `batch` random
- * keys into a tree that starts with `from` records and gains `grow` per
- * batch (0 for overwrites).
+ * keys into a tree that starts with `from` records and, if `grow`, gains
+ * `batch` records per batch (inserts; overwrites do not grow it). Branch
+ * splits are left out: one per hundreds of leaf splits.
  */
 export function btreeCowWriteAmp(pageSize: number, valueBytes: number, batch: number, from: number, batches: number, grow: boolean): number {
   const { leaf, fanout } = btreeCapacity(pageSize, valueBytes);

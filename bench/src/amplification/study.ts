@@ -359,7 +359,8 @@ function runInChild(index: number, p: PlanEntry, lane: number, progress: Progres
       else failure = m.message;
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it waits for the IPC channel, so the last message has been read.
+    child.on('close', (code, signal) => {
       if (result !== undefined) resolve(result);
       else reject(new Error(failure ?? `run #${index} (${p.spec.name} N=${p.n}) exited with ${signal ?? code}`));
     });
@@ -416,6 +417,7 @@ async function execute(): Promise<{ runs: Run[]; rocks: DbBenchRow[]; seconds: n
   for (const v of VALUE_SIZES) {
     for (const n of NS) {
       tasks.push(async (lane) => {
+        if (fatal !== undefined) return;
         progress.phase(`db_bench N=${n} V=${v}`, lane);
         rocks.push(await dbBench(n, v));
       });
