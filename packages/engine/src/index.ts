@@ -36,6 +36,7 @@ export {
   type ScanRange,
 } from './validate.js';
 export { loadChecksum, type Checksum } from './checksum.js';
+export { DecompressError, LZ4_SIZE_PREFIX, lz4Decompress, lz4IfSmaller } from './lz4.js';
 export { io, ioAsync } from './io.js';
 export { ByteReader, ByteWriter, DecodeError, putVarint, varintSize } from './codec.js';
 export { encodeFrame, sealFrame } from './record-log/frame.js';

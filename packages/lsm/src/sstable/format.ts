@@ -44,9 +44,6 @@ export const BLOOM_MAX_BITS = 0xffff_ffff;
 /** Mixed into the key hash to derive the probe step. */
 export const BLOOM_STEP_MIX = 0x9e37_79b9;
 
-/** Lz4 payloads start with the decoded size, u32le. */
-export const LZ4_SIZE_PREFIX = 4;
-
 /** Defaults (not part of the format: a reader accepts any values). */
 export const DEFAULT_BLOCK_SIZE = 4096;
 export const DEFAULT_RESTART_INTERVAL = 16;
