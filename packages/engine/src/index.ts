@@ -37,10 +37,10 @@ export {
 } from './validate.js';
 export { loadChecksum, type Checksum } from './checksum.js';
 export { DecompressError, LZ4_SIZE_PREFIX, lz4Decompress, lz4IfSmaller } from './lz4.js';
-export { io, ioAsync } from './io.js';
+export { io, ioAsync, readWholeFile } from './io.js';
 export { ByteReader, ByteWriter, DecodeError, putVarint, varintSize } from './codec.js';
 export { encodeFrame, sealFrame } from './record-log/frame.js';
-export { scanFrames, type Frame, type FrameScan, type LogTail } from './record-log/scan.js';
+export { checkFrame, frameLength, scanFrames, type Frame, type FrameScan, type LogTail } from './record-log/scan.js';
 export { HEADER_SIZE as RECORD_HEADER_SIZE, MAX_PAYLOAD as RECORD_MAX_PAYLOAD } from './record-log/format.js';
 export {
   DEFAULT_MEMORY_LIMITS,

@@ -13,7 +13,7 @@ import { posix } from 'node:path';
 import type { Checksum } from '../checksum.js';
 import { DecodeError } from '../codec.js';
 import { Corruption } from '../errors.js';
-import { io, ioAsync } from '../io.js';
+import { io, ioAsync, readWholeFile } from '../io.js';
 import { HEADER_SIZE } from '../record-log/format.js';
 import { encodeFrame } from '../record-log/frame.js';
 import { scanFrames } from '../record-log/scan.js';
@@ -105,14 +105,7 @@ export class DurableLog {
     for (let i = 0; i < numbers.length; i++) {
       const n = numbers[i] as number;
       const path = posix.join(dir, logName(n));
-      const data = io(`reading ${path}`, () => {
-        const f = fs.open(path);
-        try {
-          return f.read(0, f.size());
-        } finally {
-          f.close();
-        }
-      });
+      const data = readWholeFile(fs, path);
       const scan = scanFrames(data, checksum);
       if (scan.tail.kind === 'corrupt') throw new Corruption(path, scan.tail.offset, scan.tail.reason);
       const parsed = parseLog(path, scan.frames);

@@ -27,7 +27,7 @@ export interface FrameScan {
 }
 
 /** Why the frame at `offset` is bad, or its end offset if it is good. */
-function checkFrame(data: Uint8Array, offset: number, checksum: Checksum): number | string {
+export function checkFrame(data: Uint8Array, offset: number, checksum: Checksum): number | string {
   if (data.length - offset < HEADER_SIZE) return 'incomplete frame header';
   const view = new DataView(data.buffer, data.byteOffset + offset, HEADER_SIZE);
   const length = view.getUint32(0, true);
@@ -39,6 +39,18 @@ function checkFrame(data: Uint8Array, offset: number, checksum: Checksum): numbe
     return 'frame payload checksum mismatch';
   }
   return end;
+}
+
+/**
+ * The payload length a frame header (its first HEADER_SIZE bytes) declares,
+ * or undefined if the header checksum does not match: lets a reader fetch one
+ * frame from a file by offset without trusting a damaged length.
+ */
+export function frameLength(header: Uint8Array, checksum: Checksum): number | undefined {
+  if (header.length < HEADER_SIZE) return undefined;
+  const view = new DataView(header.buffer, header.byteOffset, HEADER_SIZE);
+  if (checksum.xxh32(header.subarray(0, 8), HEADER_SEED) !== view.getUint32(8, true)) return undefined;
+  return view.getUint32(0, true);
 }
 
 function validFrameAfter(data: Uint8Array, from: number, checksum: Checksum): boolean {

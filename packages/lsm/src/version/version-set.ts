@@ -9,7 +9,7 @@
 // each resolves only after its record is synced and the version installed.
 
 import type { Checksum } from '@strata/engine';
-import { Corruption, DecodeError, encodeFrame, io, ioAsync, IoError, scanFrames } from '@strata/engine';
+import { Corruption, DecodeError, encodeFrame, io, ioAsync, IoError, readWholeFile, scanFrames } from '@strata/engine';
 import type { File, FileSystem } from '@strata/vfs';
 import { posix } from 'node:path';
 import { checkLevels, sortLevel, Version } from './version.js';
@@ -106,12 +106,12 @@ export class VersionSet {
       return new VersionSet(fs, dir, checksum, options, Version.empty(options.numLevels), state);
     }
     const currentPath = posix.join(dir, CURRENT);
-    const text = new TextDecoder().decode(readAll(fs, currentPath));
+    const text = new TextDecoder().decode(readWholeFile(fs, currentPath));
     const m = /^(MANIFEST-\d{6,})\n$/.exec(text);
     if (m === null) throw new Corruption(currentPath, 0, `CURRENT does not name a manifest: ${JSON.stringify(text.slice(0, 40))}`);
     const manifestPath = posix.join(dir, m[1] as string);
     if (!fs.exists(manifestPath)) throw new Corruption(currentPath, 0, `CURRENT names ${m[1]}, which does not exist`);
-    const bytes = readAll(fs, manifestPath);
+    const bytes = readWholeFile(fs, manifestPath);
     const scan = scanFrames(bytes, checksum);
     if (scan.tail.kind === 'corrupt') throw new Corruption(manifestPath, scan.tail.offset, scan.tail.reason);
     // A torn tail is an edit whose sync never completed: nothing acted on it.
@@ -355,11 +355,3 @@ export class VersionSet {
   }
 }
 
-function readAll(fs: FileSystem, path: string): Uint8Array {
-  const f = io(`opening ${path}`, () => fs.open(path));
-  try {
-    return io(`reading ${path}`, () => f.read(0, f.size()));
-  } finally {
-    f.close();
-  }
-}
