@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex, type WriteOp } from '@strata/engine';
-import { collect } from '@strata/engine/testing';
+import { dumpEngine, randomWriteBatch, type BatchShape } from '@strata/engine/testing';
 import { MemFileSystem, Rng, type FileSystem } from '@strata/vfs';
 import { interceptFiles, testSeed } from '@strata/vfs/testing';
 import { BtreeEngine } from './btree-engine.js';
@@ -31,21 +31,7 @@ function hooked(fs: MemFileSystem, before: () => void): FileSystem {
   );
 }
 
-function randomBatch(rng: Rng): WriteOp[] {
-  const key = (): Uint8Array => new TextEncoder().encode(`k${String(rng.int(300)).padStart(3, '0')}`);
-  const ops: WriteOp[] = [];
-  for (let n = rng.range(1, 20); n > 0; n--) {
-    const table = rng.pick(TABLES);
-    const r = rng.float();
-    if (r < 0.75) ops.push({ type: 'put', table, key: key(), value: rng.bytes(rng.chance(0.05) ? rng.range(500, 2500) : rng.range(0, 120)) });
-    else if (r < 0.95) ops.push({ type: 'delete', table, key: key() });
-    else {
-      const [a, b] = [key(), key()].sort((x, y) => Buffer.compare(x, y)) as [Uint8Array, Uint8Array];
-      ops.push({ type: 'deleteRange', table, start: a, end: b });
-    }
-  }
-  return ops;
-}
+const SHAPE: BatchShape = { tables: TABLES, ops: [1, 20], keys: 300, value: [0, 120], large: { chance: 0.05, value: [500, 2500] }, put: 0.75, delete: 0.2 };
 
 type State = Record<string, Map<string, string>>;
 
@@ -60,14 +46,13 @@ function apply(state: State, ops: readonly WriteOp[]): State {
   return next;
 }
 
+/** A state in dumpEngine's shape (TABLES is sorted). */
 function dumpState(s: State): string {
-  return JSON.stringify(TABLES.map((t) => [...(s[t] as Map<string, string>)].sort((a, b) => (a[0] < b[0] ? -1 : 1))));
+  return JSON.stringify(Object.fromEntries(TABLES.map((t) => [t, [...(s[t] as Map<string, string>)].sort((a, b) => (a[0] < b[0] ? -1 : 1))])));
 }
 
-async function dumpEngine(db: BtreeEngine): Promise<string> {
-  const out: [string, string][][] = [];
-  for (const t of TABLES) out.push((await collect(db.scan(t))).map((e): [string, string] => [toHex(e.key), toHex(e.value)]));
-  return JSON.stringify(out);
+async function dumpDb(db: BtreeEngine): Promise<string> {
+  return JSON.stringify(await dumpEngine(db, TABLES));
 }
 
 interface Image {
@@ -105,7 +90,7 @@ async function generation(rng: Rng, g: Generation, batches: number): Promise<Ima
   const db = await BtreeEngine.open({ fs, dir: '/db', tables: TABLES, pageSize: 1024, cacheBytes: 8192, syncEveryBytes: 8192 });
   let state = g.state;
   for (let b = 1; b <= batches; b++) {
-    const ops = randomBatch(rng);
+    const ops = randomWriteBatch(rng, SHAPE);
     const sync = rng.chance(0.15);
     state = apply(state, ops);
     g.states.push(dumpState(state));
@@ -124,7 +109,7 @@ const EMPTY: State = Object.fromEntries(TABLES.map((t) => [t, new Map<string, st
 async function recoverImage(img: Image, states: readonly string[], what: string): Promise<number> {
   const re = await BtreeEngine.open({ fs: img.fs, dir: '/db', tables: TABLES });
   try {
-    const got = await dumpEngine(re);
+    const got = await dumpDb(re);
     const j = states.indexOf(got, img.min);
     assert.ok(j >= img.min && j <= img.max, `${what} (${img.kind}): recovered state is not the model after ${img.min}..${img.max} batches (found at ${j})`);
     await re.verify();
@@ -135,8 +120,8 @@ async function recoverImage(img: Image, states: readonly string[], what: string)
 }
 
 function parseState(dump: string): State {
-  const parsed = JSON.parse(dump) as [string, string][][];
-  return Object.fromEntries(TABLES.map((t, i) => [t, new Map(parsed[i] ?? [])]));
+  const parsed = JSON.parse(dump) as Record<string, [string, string][]>;
+  return Object.fromEntries(TABLES.map((t) => [t, new Map(parsed[t] ?? [])]));
 }
 
 describe('BtreeEngine crashes in the middle of commits', () => {
@@ -214,17 +199,17 @@ describe('BtreeEngine crashes in the middle of commits', () => {
     // Session 2 recovers A and commits C, unsynced. Power loss keeps all of C but one leaf.
     const fs2 = fsOf(crash1);
     const db2 = await BtreeEngine.open({ fs: fs2, dir: '/db', tables: TABLES });
-    assert.equal(await dumpEngine(db2), JSON.stringify([[[toHex(enc.encode('a')), toHex(enc.encode('A'))]], [[toHex(enc.encode('a')), toHex(enc.encode('A'))]]]));
+    const hex = (k: string): [string, string] => [toHex(enc.encode(k)), toHex(enc.encode(k.toUpperCase()))];
+    assert.equal(await dumpDb(db2), JSON.stringify({ t0: [hex('a')], t1: [hex('a')] }));
     await db2.write([put('t0', 'c'), put('t1', 'c')]);
     const afterC = image(fs2);
     const cLeaves = leaves(crash1, afterC);
     assert.equal(cLeaves.length, 2);
     const crash2 = withPage(afterC, cLeaves[1] as number, pageAt(crash1, cLeaves[1] as number));
     const db3 = await BtreeEngine.open({ fs: fsOf(crash2), dir: '/db', tables: TABLES });
-    const got = await dumpEngine(db3);
-    const hex = (k: string): [string, string] => [toHex(enc.encode(k)), toHex(enc.encode(k.toUpperCase()))];
-    const a = JSON.stringify([[hex('a')], [hex('a')]]);
-    const ac = JSON.stringify([[hex('a'), hex('c')], [hex('a'), hex('c')]]);
+    const got = await dumpDb(db3);
+    const a = JSON.stringify({ t0: [hex('a')], t1: [hex('a')] });
+    const ac = JSON.stringify({ t0: [hex('a'), hex('c')], t1: [hex('a'), hex('c')] });
     assert.ok(got === a || got === ac, `recovered ${got}: neither A nor A+C`);
     await db3.close();
     await db2.close();

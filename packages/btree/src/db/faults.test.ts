@@ -6,37 +6,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isEngineError, type WriteOp } from '@strata/engine';
-import { ModelStore, collectStrings, s as str } from '@strata/engine/testing';
+import { collectStrings, dumpEngine, dumpsAfterPrefixes, ModelStore, randomWriteBatch, type BatchShape } from '@strata/engine/testing';
 import { FaultFileSystem, MemFileSystem, Rng, type FaultRule, type FileSystem } from '@strata/vfs';
 import { interceptFiles, testSeed } from '@strata/vfs/testing';
 import { BtreeEngine } from './btree-engine.js';
 
 const TABLES = ['t0', 't1'];
 
-function randomBatch(rng: Rng): WriteOp[] {
-  const key = (): Uint8Array => new TextEncoder().encode(`k${String(rng.int(200)).padStart(3, '0')}`);
-  const ops: WriteOp[] = [];
-  for (let n = rng.range(1, 8); n > 0; n--) {
-    const table = rng.pick(TABLES);
-    const r = rng.float();
-    if (r < 0.75) ops.push({ type: 'put', table, key: key(), value: rng.bytes(rng.chance(0.05) ? rng.range(500, 2000) : rng.range(1, 100)) });
-    else if (r < 0.95) ops.push({ type: 'delete', table, key: key() });
-    else {
-      const [a, b] = [key(), key()].sort((x, y) => Buffer.compare(x, y)) as [Uint8Array, Uint8Array];
-      ops.push({ type: 'deleteRange', table, start: a, end: b });
-    }
-  }
-  return ops;
-}
+const SHAPE: BatchShape = { tables: TABLES, ops: [1, 8], keys: 200, value: [1, 100], large: { chance: 0.05, value: [500, 2000] }, put: 0.75, delete: 0.2 };
 
 async function dump(db: BtreeEngine): Promise<string> {
-  const out: Record<string, [string, string][]> = {};
-  for (const t of TABLES) out[t] = await collectStrings(db.scan(t));
-  return JSON.stringify(out);
-}
-
-function modelDump(m: ModelStore): string {
-  return JSON.stringify(Object.fromEntries(TABLES.map((t) => [t, m.scan(t).map((e) => [str(e.key), str(e.value)])])));
+  return JSON.stringify(await dumpEngine(db, TABLES));
 }
 
 const targets: { name: string; rule: (rng: Rng) => FaultRule }[] = [
@@ -59,7 +39,7 @@ describe('BtreeEngine under injected I/O faults', () => {
         let db = await open(ffs);
         const fault = ffs.inject(target.rule(rng));
         for (let i = 0; i < 120; i++) {
-          const ops = randomBatch(rng);
+          const ops = randomWriteBatch(rng, SHAPE);
           try {
             await db.write(ops, { sync: rng.chance(0.2) });
             assert.equal(refused.length, 0, `write ${i} succeeded after an earlier write was refused (seed ${seed})`);
@@ -74,18 +54,13 @@ describe('BtreeEngine under injected I/O faults', () => {
           // Fail-stop: later writes are refused with the original error, reads still work.
           const first = await db.write([{ type: 'put', table: 't0', key: new Uint8Array([1]), value: new Uint8Array([1]) }]).catch((err: unknown) => err);
           assert.ok(isEngineError(first, 'IoError'));
-          assert.equal(await dump(db), modelDump(model), `seed ${seed} round ${round}: reads after the failure do not show the acknowledged state`);
+          assert.equal(await dump(db), JSON.stringify(model.dump()), `seed ${seed} round ${round}: reads after the failure do not show the acknowledged state`);
         }
         await db.close().catch((err: unknown) => assert.ok(isEngineError(err), `close failed with ${String(err)}`));
         fault.remove();
         db = await open(mem);
         const got = await dump(db);
-        const candidates = [modelDump(model)];
-        const m = model.clone();
-        for (const ops of refused) {
-          m.apply(ops);
-          candidates.push(modelDump(m));
-        }
+        const candidates = dumpsAfterPrefixes(model, refused);
         assert.ok(candidates.includes(got), `seed ${seed} round ${round}: after restart the state is not the acknowledged state plus a prefix of refused writes (${refused.length} refused)`);
         await db.verify();
         await db.close();

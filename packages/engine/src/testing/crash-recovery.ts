@@ -14,9 +14,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MemFileSystem, type FileSystem } from '@strata/vfs';
 import type { StorageEngine, WriteOp } from '../storage-engine.js';
-import { collect } from './helpers.js';
+import { dumpEngine } from './helpers.js';
 import { ModelStore } from './model.js';
-import { toHex } from '../bytes.js';
 
 const TABLES = ['t0', 't1'] as const;
 const DIR = '/db';
@@ -76,12 +75,6 @@ function macrotask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-async function dump(engine: StorageEngine): Promise<Record<string, [string, string][]>> {
-  const out: Record<string, [string, string][]> = {};
-  for (const t of [...TABLES].sort()) out[t] = (await collect(engine.scan(t))).map((e) => [toHex(e.key), toHex(e.value)]);
-  return out;
-}
-
 interface Issued extends Batch {
   resolved: boolean;
   readonly done: Promise<void>;
@@ -122,7 +115,7 @@ export async function runCrashSteps(factory: CrashEngineFactory, steps: readonly
           engine = await factory.open(fs, DIR, TABLES);
           for (const w of issued) verified.apply(w.ops);
           issued = [];
-          assert.deepEqual(await dump(engine), verified.dump(), `step ${i}: a clean reopen lost or changed data`);
+          assert.deepEqual(await dumpEngine(engine, TABLES), verified.dump(), `step ${i}: a clean reopen lost or changed data`);
           break;
         }
         case 'crash': {
@@ -135,7 +128,7 @@ export async function runCrashSteps(factory: CrashEngineFactory, steps: readonly
           abandoned.push(engine);
           fs = clone;
           engine = await factory.open(fs, DIR, TABLES);
-          const state = await dump(engine);
+          const state = await dumpEngine(engine, TABLES);
           const candidate = verified.clone();
           for (let k = 0; k < mustKeep; k++) candidate.apply((issued[k] as Issued).ops);
           let matched: ModelStore | undefined;

@@ -1,5 +1,6 @@
 // Small helpers for engine tests.
 
+import { toHex } from '../bytes.js';
 import type { Entry } from '../storage-engine.js';
 
 const enc = new TextEncoder();
@@ -25,4 +26,14 @@ export async function collect(it: AsyncIterable<Entry>): Promise<Entry[]> {
 /** A scan's entries as [key, value] UTF-8 string pairs. */
 export async function collectStrings(it: AsyncIterable<Entry>): Promise<[string, string][]> {
   return (await collect(it)).map((e) => [dec.decode(e.key), dec.decode(e.value)]);
+}
+
+/**
+ * Every table's entries as [hex key, hex value] pairs, tables in sorted
+ * order: the shape of ModelStore.dump(), for comparing whole states.
+ */
+export async function dumpEngine(engine: { scan(table: string): AsyncIterable<Entry> }, tables: readonly string[]): Promise<Record<string, [string, string][]>> {
+  const out: Record<string, [string, string][]> = {};
+  for (const t of [...tables].sort()) out[t] = (await collect(engine.scan(t))).map((e) => [toHex(e.key), toHex(e.value)]);
+  return out;
 }

@@ -13,5 +13,6 @@ export {
   type CrashEngineFactory,
   type CrashStep,
 } from './crash-recovery.js';
-export { ModelStore } from './model.js';
-export { b, collect, collectStrings, s } from './helpers.js';
+export { dumpsAfterPrefixes, ModelStore } from './model.js';
+export { randomWriteBatch, type BatchShape } from './random-batch.js';
+export { b, collect, collectStrings, dumpEngine, s } from './helpers.js';

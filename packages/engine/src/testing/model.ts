@@ -61,3 +61,18 @@ export class ModelStore {
     return out;
   }
 }
+
+/**
+ * The model's state, as JSON of dump(), after each prefix of `pending`
+ * batches (none, the first, the first two, ...): what an engine may recover
+ * to when those batches were refused or unacknowledged.
+ */
+export function dumpsAfterPrefixes(model: ModelStore, pending: readonly (readonly WriteOp[])[]): string[] {
+  const out = [JSON.stringify(model.dump())];
+  const m = model.clone();
+  for (const ops of pending) {
+    m.apply(ops);
+    out.push(JSON.stringify(m.dump()));
+  }
+  return out;
+}

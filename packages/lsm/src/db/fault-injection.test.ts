@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { FaultFileSystem, MemFileSystem, Rng, type FaultRule, type FileSystem } from '@strata/vfs';
 import { testSeed } from '@strata/vfs/testing';
 import { isEngineError, type WriteOp } from '@strata/engine';
-import { ModelStore, collectStrings, s as str } from '@strata/engine/testing';
+import { dumpEngine, dumpsAfterPrefixes, ModelStore, randomWriteBatch, type BatchShape } from '@strata/engine/testing';
 import { LsmEngine } from './lsm-engine.js';
 import type { LsmOptions } from './options.js';
 
@@ -22,31 +22,10 @@ const tiny: Partial<LsmOptions> = {
   compaction: { style: 'leveled', fanout: 4, levelBaseBytes: 2048 },
 };
 
-function randomBatch(rng: Rng): WriteOp[] {
-  const ops: WriteOp[] = [];
-  const n = rng.range(1, 4);
-  const key = (): Uint8Array => new TextEncoder().encode(`k${rng.int(40).toString().padStart(2, '0')}`);
-  for (let i = 0; i < n; i++) {
-    const table = rng.pick(TABLES);
-    const r = rng.float();
-    if (r < 0.7) ops.push({ type: 'put', table, key: key(), value: rng.bytes(rng.range(1, 60)) });
-    else if (r < 0.9) ops.push({ type: 'delete', table, key: key() });
-    else {
-      const [a, b] = [key(), key()].sort((x, y) => Buffer.compare(x, y)) as [Uint8Array, Uint8Array];
-      ops.push({ type: 'deleteRange', table, start: a, end: b });
-    }
-  }
-  return ops;
-}
+const SHAPE: BatchShape = { tables: TABLES, ops: [1, 4], keys: 40, value: [1, 60], put: 0.7, delete: 0.2 };
 
 async function dump(db: LsmEngine): Promise<string> {
-  const out: Record<string, [string, string][]> = {};
-  for (const t of TABLES) out[t] = await collectStrings(db.scan(t));
-  return JSON.stringify(out);
-}
-
-function modelDump(m: ModelStore): string {
-  return JSON.stringify(Object.fromEntries(TABLES.map((t) => [t, m.scan(t).map((e) => [str(e.key), str(e.value)])])));
+  return JSON.stringify(await dumpEngine(db, TABLES));
 }
 
 const targets: { name: string; rule: (rng: Rng) => FaultRule }[] = [
@@ -75,7 +54,7 @@ describe('LsmEngine under injected I/O faults', () => {
         const fault = ffs.inject(target.rule(rng));
         let failure: unknown;
         for (let i = 0; i < 150; i++) {
-          const ops = randomBatch(rng);
+          const ops = randomWriteBatch(rng, SHAPE);
           try {
             if (rng.chance(0.1)) await db.flush();
             await db.write(ops, { sync: rng.chance(0.3) });
@@ -103,12 +82,7 @@ describe('LsmEngine under injected I/O faults', () => {
         // Restart (the process died; every byte the OS was given is there).
         db = await open(mem);
         const got = await dump(db);
-        const candidates = [modelDump(model)];
-        const m = model.clone();
-        for (const ops of refused) {
-          m.apply(ops);
-          candidates.push(modelDump(m));
-        }
+        const candidates = dumpsAfterPrefixes(model, refused);
         assert.ok(
           candidates.includes(got),
           `seed ${seed} round ${round}: state after restart is not the acknowledged state plus a prefix of refused writes (fault fired ${fault.injected}x, ${refused.length} refused)`,

@@ -103,6 +103,17 @@ describe('log batches', () => {
     }
   });
 
+  it('headroom puts the same payload after reserved bytes', () => {
+    const rng = new Rng(testSeed('raftlog batch headroom'));
+    for (let round = 0; round < 50; round++) {
+      const b = randomBatch(rng, rng.chance(0.5));
+      const plain = encodeBatch(b.items);
+      const roomy = encodeBatch(b.items, 12);
+      assert.deepEqual([...roomy.subarray(0, 12)], new Array<number>(12).fill(0));
+      assert.deepEqual([...roomy.subarray(12)], [...plain]);
+    }
+  });
+
   it('rejects bad compression bytes and bad lz4 payloads', () => {
     assert.throws(() => decodeBatch(new Uint8Array(0)), DecodeError);
     assert.throws(() => decodeBatch(Uint8Array.of(7, 0)), DecodeError);

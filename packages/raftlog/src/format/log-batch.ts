@@ -123,7 +123,12 @@ export class LogBatch {
 
 /** The uncompressed body of `items`. */
 export function encodeBody(items: readonly Item[]): Uint8Array {
-  let size = 16;
+  return encodeWithLead(items, 0);
+}
+
+/** `lead` zero bytes, then the body of `items`, in one buffer. */
+function encodeWithLead(items: readonly Item[], lead: number): Uint8Array {
+  let size = lead + 16;
   for (const it of items) {
     size += 24;
     if (it.kind === ItemKind.Append) for (const e of it.entries) size += 16 + e.data.length;
@@ -131,6 +136,7 @@ export function encodeBody(items: readonly Item[]): Uint8Array {
     else if (it.kind === ItemKind.Delete) size += it.key.length + 5;
   }
   const w = new ByteWriter(size);
+  for (let i = 0; i < lead; i++) w.u8(0);
   w.varint(items.length);
   for (const it of items) {
     w.varint(it.group).u8(it.kind);
@@ -238,16 +244,23 @@ export function decodeBody(body: Uint8Array): DecodedItem[] {
 }
 
 /**
- * The frame payload of `items`: a compression byte, then the body, lz4
- * compressed when it is at least LZ4_MIN_BODY bytes and that saves an eighth.
+ * The frame payload of `items` after `headroom` reserved bytes (room for a
+ * frame header, so the frame is sealed in place without copying the
+ * payload): a compression byte, then the body, lz4 compressed when it is at
+ * least LZ4_MIN_BODY bytes and that saves an eighth.
  */
-export function encodeBatch(items: readonly Item[]): Uint8Array {
-  const body = encodeBody(items);
+export function encodeBatch(items: readonly Item[], headroom = 0): Uint8Array {
+  const lead = headroom + 1;
+  const raw = encodeWithLead(items, lead);
+  const body = raw.subarray(lead);
   const lz = body.length >= LZ4_MIN_BODY ? lz4IfSmaller(body) : undefined;
-  const stored = lz ?? body;
-  const out = new Uint8Array(1 + stored.length);
-  out[0] = lz === undefined ? BodyCompression.None : BodyCompression.Lz4;
-  out.set(stored, 1);
+  if (lz === undefined) {
+    raw[headroom] = BodyCompression.None;
+    return raw;
+  }
+  const out = new Uint8Array(lead + lz.length);
+  out[headroom] = BodyCompression.Lz4;
+  out.set(lz, lead);
   return out;
 }
 

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Corruption, loadChecksum } from '@strata/engine';
+import { Corruption, loadChecksum, RECORD_HEADER_SIZE } from '@strata/engine';
 import { MemFileSystem, Rng } from '@strata/vfs';
 import { testSeed } from '@strata/vfs/testing';
 import { SEGMENT_HEADER_SIZE } from '../format/format.js';
@@ -12,6 +12,13 @@ import { listSegments, readFrame, scanSegment, segmentName, SegmentWriter } from
 
 const checksum = await loadChecksum();
 const DIR = '/log';
+
+/** `payload` after room for a frame header, as SegmentWriter.appendFrame takes it. */
+function framed(payload: Uint8Array): Uint8Array {
+  const f = new Uint8Array(RECORD_HEADER_SIZE + payload.length);
+  f.set(payload, RECORD_HEADER_SIZE);
+  return f;
+}
 
 function fill(fs: MemFileSystem, rng: Rng, frames: number): { payloads: Uint8Array[]; offsets: number[] } {
   fs.mkdir(DIR, { recursive: true });
@@ -21,7 +28,7 @@ function fill(fs: MemFileSystem, rng: Rng, frames: number): { payloads: Uint8Arr
   for (let i = 0; i < frames; i++) {
     const p = rng.bytes(rng.range(1, 200));
     payloads.push(p);
-    offsets.push(w.appendFrame(p, checksum));
+    offsets.push(w.appendFrame(framed(p), checksum));
   }
   w.close();
   return { payloads, offsets };
@@ -62,7 +69,7 @@ describe('segment files', () => {
       assert.equal(s.tail.kind, cut === lastStart ? 'clean' : 'torn', `cut at ${cut}`);
       // Reopening cuts the torn bytes, and appends continue after the complete frames.
       const w = SegmentWriter.reopen(copy, DIR, 3, s.end);
-      w.appendFrame(Uint8Array.of(1, 2, 3), checksum);
+      w.appendFrame(framed(Uint8Array.of(1, 2, 3)), checksum);
       w.close();
       const again = scanSegment(copy, DIR, 3, checksum);
       assert.equal(again.tail.kind, 'clean');

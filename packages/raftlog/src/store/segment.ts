@@ -2,7 +2,7 @@
 // appending, scanning one whole file at open, and reading one frame back by
 // offset. Frames are the shared record-log frames of @strata/engine.
 
-import { checkFrame, Corruption, encodeFrame, frameLength, io, ioAsync, readWholeFile, RECORD_HEADER_SIZE, scanFrames, type Checksum, type Frame, type LogTail } from '@strata/engine';
+import { checkFrame, Corruption, frameLength, io, ioAsync, readWholeFile, RECORD_HEADER_SIZE, scanFrames, sealFrame, type Checksum, type Frame, type LogTail } from '@strata/engine';
 import type { File, FileSystem } from '@strata/vfs';
 import { SEGMENT_HEADER_SIZE, SEGMENT_SUFFIX } from '../format/format.js';
 import { checkSegmentHeader, encodeSegmentHeader } from '../format/segment-header.js';
@@ -58,10 +58,15 @@ export class SegmentWriter {
     return this.#size;
   }
 
-  /** Appends a framed payload; returns the frame's offset. */
-  appendFrame(payload: Uint8Array, checksum: Checksum): number {
+  /**
+   * Appends a frame whose first RECORD_HEADER_SIZE bytes are reserved and the
+   * rest is the payload (encodeBatch's headroom), sealing it in place; returns
+   * the frame's offset.
+   */
+  appendFrame(frame: Uint8Array, checksum: Checksum): number {
     const at = this.#size;
-    this.#write(encodeFrame(payload, checksum));
+    sealFrame(frame, checksum);
+    this.#write(frame);
     return at;
   }
 
