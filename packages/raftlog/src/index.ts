@@ -1,9 +1,10 @@
-// @strata/raftlog: the segment-file Raft log store (issue 5, in progress).
-// Built so far: the on-disk format (docs/format/raftlog.md): segment headers
-// and log batches; segment files; the columnar per-group entry index.
+// @strata/raftlog: the segment-file Raft log store. Many Raft groups share
+// one append-only stream of segment files (docs/format/raftlog.md).
 
-export { BodyCompression, ItemKind, SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, SEGMENT_SUFFIX, SEGMENT_VERSION } from './format/format.js';
-export { checkSegmentHeader, encodeSegmentHeader } from './format/segment-header.js';
-export { decodeBatch, decodeBody, encodeBatch, encodeBody, LogBatch, type DecodedAppend, type DecodedBatch, type DecodedItem, type Entry, type HardState, type Item } from './format/log-batch.js';
-export { EntryIndex, type EntryLocation } from './index/entry-index.js';
-export { listSegments, readFrame, scanSegment, segmentName, SegmentWriter, type ScannedSegment } from './store/segment.js';
+export { RaftLogStore, type PurgeResult, type RaftLogStats, type WriteOptions } from './store/raft-log-store.js';
+export type { RaftLogOptions, RecoveryMode } from './store/options.js';
+export type { RecoveryReport } from './store/recovery.js';
+export { LogBatch, type Entry, type HardState } from './format/log-batch.js';
+export { Compacted, isRaftLogError, RaftLogError, Unavailable, type RaftLogErrorCode } from './errors.js';
+export { SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, SEGMENT_SUFFIX, SEGMENT_VERSION } from './format/format.js';
+export { segmentName } from './store/segment.js';

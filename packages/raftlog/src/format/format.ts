@@ -5,8 +5,8 @@
 /** "SRLG", little-endian, at the start of every segment. */
 export const SEGMENT_MAGIC = 0x474c_5253;
 export const SEGMENT_VERSION = 1;
-/** magic u32, version u32, segment number u64, reserved u32, header checksum u32. */
-export const SEGMENT_HEADER_SIZE = 24;
+/** magic u32, version u32, segment number u64, purge floor u32, header checksum u32. */
+export const SEGMENT_HEADER_SIZE = 4 + 4 + 8 + 4 + 4;
 /** xxh32 seed of the segment header checksum ("SRSH"). */
 export const SEGMENT_HEADER_SEED = 0x4853_5253;
 

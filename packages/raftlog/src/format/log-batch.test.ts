@@ -77,9 +77,13 @@ describe('log batches', () => {
     const seen = new Set<number>();
     for (let round = 0; round < 400; round++) {
       const b = randomBatch(rng, rng.chance(0.5));
-      const payload = encodeBatch(b.items);
-      seen.add(payload[0] as number);
-      assert.deepEqual(rebuild(decodeBatch(payload)), expected(b.items), `round ${round}`);
+      const enc = encodeBatch(b.items);
+      seen.add(enc.frame[0] as number);
+      const decoded = decodeBatch(enc.frame);
+      assert.deepEqual(rebuild(decoded), expected(b.items), `round ${round}`);
+      assert.deepEqual([...enc.body], [...decoded.body], `round ${round}: the body kept for the cache is the stored one`);
+      const starts = decoded.items.flatMap((it) => (it.kind === ItemKind.Append ? [it.offsets[0]] : []));
+      assert.deepEqual(enc.dataAt, starts, `round ${round}: data offsets match the decoder's`);
     }
     assert.deepEqual([...seen].sort(), [BodyCompression.None, BodyCompression.Lz4], 'both stored forms were exercised');
   });
@@ -89,10 +93,10 @@ describe('log batches', () => {
     const big = new LogBatch().append(1, [{ index: 1, term: 1, data: new Uint8Array(64 * 1024).fill(9) }]);
     const raw = new LogBatch().append(1, [{ index: 1, term: 1, data: rng.bytes(64 * 1024) }]);
     const small = new LogBatch().append(1, [{ index: 1, term: 1, data: new Uint8Array(100).fill(9) }]);
-    assert.equal(encodeBatch(big.items)[0], BodyCompression.Lz4);
-    assert.ok(encodeBatch(big.items).length < 2048);
-    assert.equal(encodeBatch(raw.items)[0], BodyCompression.None);
-    assert.equal(encodeBatch(small.items)[0], BodyCompression.None, 'bodies under 4 KiB are not offered to lz4');
+    assert.equal(encodeBatch(big.items).frame[0], BodyCompression.Lz4);
+    assert.ok(encodeBatch(big.items).frame.length < 2048);
+    assert.equal(encodeBatch(raw.items).frame[0], BodyCompression.None);
+    assert.equal(encodeBatch(small.items).frame[0], BodyCompression.None, 'bodies under 4 KiB are not offered to lz4');
   });
 
   it('every strict prefix of a body fails to decode', () => {
@@ -107,8 +111,8 @@ describe('log batches', () => {
     const rng = new Rng(testSeed('raftlog batch headroom'));
     for (let round = 0; round < 50; round++) {
       const b = randomBatch(rng, rng.chance(0.5));
-      const plain = encodeBatch(b.items);
-      const roomy = encodeBatch(b.items, 12);
+      const plain = encodeBatch(b.items).frame;
+      const roomy = encodeBatch(b.items, 12).frame;
       assert.deepEqual([...roomy.subarray(0, 12)], new Array<number>(12).fill(0));
       assert.deepEqual([...roomy.subarray(12)], [...plain]);
     }
@@ -141,7 +145,7 @@ describe('log batches', () => {
     const data = Uint8Array.of(1, 2, 3);
     const b = new LogBatch().append(1, [{ index: 1, term: 1, data }]).put(1, data, data);
     data[0] = 9;
-    assert.deepEqual(rebuild(decodeBatch(encodeBatch(b.items))), [
+    assert.deepEqual(rebuild(decodeBatch(encodeBatch(b.items).frame)), [
       { kind: ItemKind.Append, group: 1, entries: [{ index: 1, term: 1, data: [1, 2, 3] }] },
       { kind: ItemKind.Put, group: 1, key: [1, 2, 3], value: [1, 2, 3] },
     ]);

@@ -123,11 +123,11 @@ export class LogBatch {
 
 /** The uncompressed body of `items`. */
 export function encodeBody(items: readonly Item[]): Uint8Array {
-  return encodeWithLead(items, 0);
+  return encodeWithLead(items, 0, []);
 }
 
-/** `lead` zero bytes, then the body of `items`, in one buffer. */
-function encodeWithLead(items: readonly Item[], lead: number): Uint8Array {
+/** `lead` zero bytes, then the body of `items`, in one buffer; pushes to `dataAt` where each Append's data starts in the body. */
+function encodeWithLead(items: readonly Item[], lead: number, dataAt: number[]): Uint8Array {
   let size = lead + 16;
   for (const it of items) {
     size += 24;
@@ -146,6 +146,7 @@ function encodeWithLead(items: readonly Item[], lead: number): Uint8Array {
         w.varint(first.index).varint(it.entries.length).varint(first.term);
         for (let i = 1; i < it.entries.length; i++) w.varint((it.entries[i] as Entry).term - (it.entries[i - 1] as Entry).term);
         for (const e of it.entries) w.varint(e.data.length);
+        dataAt.push(w.length - lead);
         for (const e of it.entries) w.raw(e.data);
         break;
       }
@@ -243,25 +244,36 @@ export function decodeBody(body: Uint8Array): DecodedItem[] {
   return out;
 }
 
+/** A batch encoded for the log. */
+export interface EncodedBatch {
+  /** `headroom` reserved bytes, then the frame payload: a compression byte and the stored body. */
+  readonly frame: Uint8Array;
+  /** The uncompressed body (a view into `frame` when it is stored as is). */
+  readonly body: Uint8Array;
+  /** For each Append item, in order, where its first entry's data starts in `body`. */
+  readonly dataAt: readonly number[];
+}
+
 /**
- * The frame payload of `items` after `headroom` reserved bytes (room for a
- * frame header, so the frame is sealed in place without copying the
- * payload): a compression byte, then the body, lz4 compressed when it is at
- * least LZ4_MIN_BODY bytes and that saves an eighth.
+ * Encodes `items` after `headroom` reserved bytes (room for a frame header,
+ * so the frame is sealed in place without copying the payload): a
+ * compression byte, then the body, lz4 compressed when it is at least
+ * LZ4_MIN_BODY bytes and that saves an eighth.
  */
-export function encodeBatch(items: readonly Item[], headroom = 0): Uint8Array {
+export function encodeBatch(items: readonly Item[], headroom = 0): EncodedBatch {
   const lead = headroom + 1;
-  const raw = encodeWithLead(items, lead);
+  const dataAt: number[] = [];
+  const raw = encodeWithLead(items, lead, dataAt);
   const body = raw.subarray(lead);
   const lz = body.length >= LZ4_MIN_BODY ? lz4IfSmaller(body) : undefined;
   if (lz === undefined) {
     raw[headroom] = BodyCompression.None;
-    return raw;
+    return { frame: raw, body, dataAt };
   }
-  const out = new Uint8Array(lead + lz.length);
-  out[headroom] = BodyCompression.Lz4;
-  out.set(lz, lead);
-  return out;
+  const frame = new Uint8Array(lead + lz.length);
+  frame[headroom] = BodyCompression.Lz4;
+  frame.set(lz, lead);
+  return { frame, body, dataAt };
 }
 
 /** A decoded frame payload: the body (entry data is located in it) and its items. */

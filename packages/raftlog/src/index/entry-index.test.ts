@@ -36,14 +36,15 @@ describe('entry index', () => {
           if (rng.chance(0.3)) term += 1;
           if (rng.chance(0.1)) segment += 1;
           const n = rng.range(1, 30);
+          const frame = rng.int(2 ** 32);
           const terms: number[] = [];
           const locs: EntryLocation[] = [];
           for (let i = 0; i < n; i++) {
             if (rng.chance(0.05)) term += 1;
             terms.push(term);
-            locs.push({ segment, frame: rng.int(2 ** 32), offset: rng.int(2 ** 20), length: rng.int(2 ** 24) });
+            locs.push({ segment, frame, offset: rng.int(2 ** 20), length: rng.int(2 ** 24) });
           }
-          idx.append(start, terms, locs);
+          idx.append(start, terms, segment, frame, locs.map((l) => l.offset), locs.map((l) => l.length));
           for (let i = start; i <= last; i++) model.delete(i);
           for (let i = 0; i < n; i++) model.set(start + i, { term: terms[i] as number, loc: locs[i] as EntryLocation });
           if (last < first) first = start;
@@ -80,21 +81,24 @@ describe('entry index', () => {
   it('holds a million entries in about 16 bytes each', () => {
     const idx = new EntryIndex();
     const terms = new Array<number>(1000).fill(3);
-    const locs = Array.from({ length: 1000 }, (_, i) => ({ segment: 1, frame: i, offset: 0, length: 1024 }));
-    for (let b = 0; b < 1000; b++) idx.append(1 + b * 1000, terms, locs);
+    const offsets = Array.from({ length: 1000 }, (_, i) => i * 1024);
+    const lengths = new Array<number>(1000).fill(1024);
+    for (let b = 0; b < 1000; b++) idx.append(1 + b * 1000, terms, 1, b * 1_100_000, offsets, lengths);
     assert.equal(idx.count, 1_000_000);
     const perEntry = idx.memoryBytes / idx.count;
     assert.ok(perEntry >= 16 && perEntry <= 40, `${perEntry.toFixed(1)} bytes per entry`);
   });
 
-  it('refuses gaps, appends below the first entry, and falling terms', () => {
+  it('refuses gaps, appends below the first entry, terms falling within an append and older segments, changing nothing', () => {
     const idx = new EntryIndex();
-    const loc = { segment: 1, frame: 0, offset: 0, length: 1 };
-    idx.append(10, [2, 2], [loc, loc]);
-    assert.throws(() => idx.append(13, [2], [loc]), InvalidArgument);
-    assert.throws(() => idx.append(9, [2], [loc]), InvalidArgument);
-    assert.throws(() => idx.append(12, [1], [loc]), InvalidArgument);
-    assert.throws(() => idx.append(12, [2, 2], [loc]), InvalidArgument);
+    idx.append(10, [2, 3], 4, 0, [0, 1], [1, 1]);
+    assert.throws(() => idx.append(13, [3], 4, 9, [0], [1]), InvalidArgument);
+    assert.throws(() => idx.append(9, [3], 4, 9, [0], [1]), InvalidArgument);
+    assert.throws(() => idx.append(11, [3, 2], 4, 9, [0, 1], [1, 1]), InvalidArgument);
+    assert.throws(() => idx.append(12, [3, 3], 4, 9, [0], [1]), InvalidArgument);
+    assert.throws(() => idx.append(12, [3], 3, 9, [0], [1]), InvalidArgument);
     assert.equal(idx.lastIndex, 11);
+    assert.equal(idx.term(11), 3, 'a refused overwrite of 11 left it in place');
+    assert.deepEqual(idx.location(11), { segment: 4, frame: 0, offset: 1, length: 1 });
   });
 });

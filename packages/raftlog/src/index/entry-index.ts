@@ -29,7 +29,11 @@ export class EntryIndex {
   #count = 0;
   /** The index of the entry at #head; meaningful when #count > 0, else the next index expected. */
   #first = 1;
-  /** Term runs: runStart[k] is the first index of run k, runTerm[k] its term. Ascending; the first run may start before #first. */
+  /**
+   * Term runs: runStart[k] is the first index of run k, runTerm[k] its term.
+   * runStart ascends (lookups search it); terms need not, though Raft's do.
+   * The first run may start before #first.
+   */
   #runStart: number[] = [];
   #runTerm: number[] = [];
 
@@ -53,40 +57,44 @@ export class EntryIndex {
   }
 
   /**
-   * Appends entries from `firstIndex` on, replacing any held at or after it.
-   * `firstIndex` may be at most lastIndex + 1; an empty index accepts any
-   * start (the log restarts after a snapshot).
+   * Appends entries from `firstIndex` on, replacing any held at or after it:
+   * their terms, and where their data is (in `segment`, in the frame at
+   * `frame`, at offsets[i] of its body, lengths[i] bytes long). `firstIndex`
+   * may be at most lastIndex + 1; an empty index accepts any start (the log
+   * restarts after a snapshot).
    */
-  append(firstIndex: number, terms: readonly number[], locations: readonly EntryLocation[]): void {
-    if (terms.length !== locations.length) throw new InvalidArgument(`${terms.length} terms for ${locations.length} locations`);
-    if (terms.length === 0) return;
+  append(firstIndex: number, terms: readonly number[], segment: number, frame: number, offsets: readonly number[], lengths: readonly number[]): void {
+    const n = terms.length;
+    if (offsets.length !== n || lengths.length !== n) throw new InvalidArgument(`${n} terms for ${offsets.length} offsets and ${lengths.length} lengths`);
+    if (n === 0) return;
+    for (let i = 1; i < n; i++) if ((terms[i] as number) < (terms[i - 1] as number)) throw new InvalidArgument(`term ${terms[i]} at index ${firstIndex + i} is below the term before it`);
     if (this.#count === 0) {
       this.#first = firstIndex;
       this.#head = 0;
       this.#runStart = [];
       this.#runTerm = [];
     } else {
+      // Every check comes before the first change: a refused append leaves the index as it was.
       if (firstIndex > this.lastIndex + 1) throw new InvalidArgument(`append at ${firstIndex} leaves a gap after ${this.lastIndex}`);
       if (firstIndex < this.#first) throw new InvalidArgument(`append at ${firstIndex} is below the first held entry ${this.#first}`);
+      if (segment < (this.#seg[this.#head + this.#count - 1] as number)) throw new InvalidArgument(`append in segment ${segment} after entries in a later one`);
       this.truncate(firstIndex);
     }
-    this.#reserve(terms.length);
+    this.#reserve(n);
     let slot = this.#head + this.#count;
-    for (let i = 0; i < terms.length; i++, slot++) {
-      const loc = locations[i] as EntryLocation;
-      this.#seg[slot] = loc.segment;
-      this.#frame[slot] = loc.frame;
-      this.#off[slot] = loc.offset;
-      this.#len[slot] = loc.length;
+    for (let i = 0; i < n; i++, slot++) {
+      this.#seg[slot] = segment;
+      this.#frame[slot] = frame;
+      this.#off[slot] = offsets[i] as number;
+      this.#len[slot] = lengths[i] as number;
       const term = terms[i] as number;
-      const runs = this.#runTerm.length;
-      if (runs === 0 || this.#runTerm[runs - 1] !== term) {
-        if (runs > 0 && term < (this.#runTerm[runs - 1] as number)) throw new InvalidArgument(`term ${term} at index ${firstIndex + i} is below the term before it`);
+      const last = this.#runTerm.length - 1;
+      if (last < 0 || this.#runTerm[last] !== term) {
         this.#runStart.push(firstIndex + i);
         this.#runTerm.push(term);
       }
     }
-    this.#count += terms.length;
+    this.#count += n;
   }
 
   /** Drops entries at or after `from`. */
@@ -151,12 +159,14 @@ export class EntryIndex {
     return { segment: this.#seg[slot] as number, frame: this.#frame[slot] as number, offset: this.#off[slot] as number, length: this.#len[slot] as number };
   }
 
-  /** The oldest segment any held entry is in, or undefined when empty (a scan: purge calls it, not the write path). */
+  /**
+   * The oldest segment any held entry is in, or undefined when empty.
+   * Invariant: segments never decrease with the index (an append replaces the
+   * suffix from its first index, and is written to the newest segment), so
+   * it is the first entry's.
+   */
   oldestSegment(): number | undefined {
-    if (this.#count === 0) return undefined;
-    let min = Infinity;
-    for (let slot = this.#head; slot < this.#head + this.#count; slot++) min = Math.min(min, this.#seg[slot] as number);
-    return min;
+    return this.#count === 0 ? undefined : (this.#seg[this.#head] as number);
   }
 
   #reserve(extra: number): void {

@@ -22,7 +22,7 @@ function framed(payload: Uint8Array): Uint8Array {
 
 function fill(fs: MemFileSystem, rng: Rng, frames: number): { payloads: Uint8Array[]; offsets: number[] } {
   fs.mkdir(DIR, { recursive: true });
-  const w = SegmentWriter.create(fs, DIR, 3, checksum);
+  const w = SegmentWriter.create(fs, DIR, 3, 1, checksum);
   const payloads: Uint8Array[] = [];
   const offsets: number[] = [];
   for (let i = 0; i < frames; i++) {

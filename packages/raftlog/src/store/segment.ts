@@ -37,12 +37,21 @@ export class SegmentWriter {
     this.#size = size;
   }
 
-  /** Creates segment `number` with its header (the caller syncs the directory before relying on it). */
-  static create(fs: FileSystem, dir: string, number: number, checksum: Checksum): SegmentWriter {
+  /**
+   * Creates segment `number` with its header, recording purge floor `floor`
+   * (the caller syncs the directory before relying on it). `replace` starts
+   * over a segment whose creation a crash interrupted.
+   */
+  static create(fs: FileSystem, dir: string, number: number, floor: number, checksum: Checksum, replace = false): SegmentWriter {
     const path = `${dir}/${segmentName(number)}`;
-    const file = io(`creating ${path}`, () => fs.create(path, { exclusive: true }));
+    const file = io(`creating ${path}`, () => fs.create(path, { exclusive: !replace }));
     const w = new SegmentWriter(number, path, file, 0);
-    w.#write(encodeSegmentHeader(number, checksum));
+    try {
+      w.#write(encodeSegmentHeader(number, floor, checksum));
+    } catch (err) {
+      file.close();
+      throw err;
+    }
     return w;
   }
 
@@ -70,11 +79,36 @@ export class SegmentWriter {
     return at;
   }
 
+  /**
+   * Appends several such frames with one write (a commit group), sealing
+   * each; returns their offsets. A failed write may leave part of the group
+   * in the file: the caller fails stop, and recovery cuts the torn tail.
+   */
+  appendFrames(frames: readonly Uint8Array[], checksum: Checksum): number[] {
+    if (frames.length === 1) return [this.appendFrame(frames[0] as Uint8Array, checksum)];
+    const offsets: number[] = [];
+    let total = 0;
+    for (const f of frames) {
+      sealFrame(f, checksum);
+      offsets.push(this.#size + total);
+      total += f.length;
+    }
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const f of frames) {
+      joined.set(f, at);
+      at += f.length;
+    }
+    this.#write(joined);
+    return offsets;
+  }
+
   #write(bytes: Uint8Array): void {
     io(`appending to ${this.path}`, () => this.#file.append(bytes));
     this.#size += bytes.length;
   }
 
+  /** Makes the file's bytes durable, and its size after reopen() cut it. */
   datasync(): Promise<void> {
     return ioAsync(`syncing ${this.path}`, () => this.#file.datasync());
   }
@@ -88,8 +122,10 @@ export class SegmentWriter {
 export interface ScannedSegment {
   readonly number: number;
   readonly path: string;
-  /** False for a segment whose header a crash left unwritten (all zeros). */
+  /** False for a segment whose header a crash left unwritten (all zeros, or cut short). */
   readonly started: boolean;
+  /** The purge floor its header records (0 if not started). */
+  readonly floor: number;
   readonly frames: readonly Frame[];
   /** Offset just past the last good frame. */
   readonly end: number;
@@ -100,11 +136,28 @@ export interface ScannedSegment {
 export function scanSegment(fs: FileSystem, dir: string, number: number, checksum: Checksum): ScannedSegment {
   const path = `${dir}/${segmentName(number)}`;
   const data = readWholeFile(fs, path);
-  if (checkSegmentHeader(data, number, checksum, path) === 'incomplete') {
-    return { number, path, started: false, frames: [], end: 0, tail: data.length === 0 ? { kind: 'clean' } : { kind: 'torn', offset: 0, reason: 'segment header never written' } };
+  const header = checkSegmentHeader(data, number, checksum, path);
+  if (header === 'incomplete') {
+    return { number, path, started: false, floor: 0, frames: [], end: 0, tail: data.length === 0 ? { kind: 'clean' } : { kind: 'torn', offset: 0, reason: 'segment header never completely written' } };
   }
   const scan = scanFrames(data, checksum, SEGMENT_HEADER_SIZE);
-  return { number, path, started: true, frames: scan.frames, end: scan.end, tail: scan.tail };
+  return { number, path, started: true, floor: header.floor, frames: scan.frames, end: scan.end, tail: scan.tail };
+}
+
+/** The purge floor in segment `number`'s header, or undefined if the header is missing or bad (the full scan reports why). */
+export function readSegmentFloor(fs: FileSystem, dir: string, number: number, checksum: Checksum): number | undefined {
+  const path = `${dir}/${segmentName(number)}`;
+  const f = io(`opening ${path}`, () => fs.open(path));
+  try {
+    const head = io(`reading ${path}`, () => f.read(0, SEGMENT_HEADER_SIZE));
+    const h = checkSegmentHeader(head, number, checksum, path);
+    return h === 'incomplete' ? undefined : h.floor;
+  } catch (err) {
+    if (err instanceof Corruption) return undefined;
+    throw err;
+  } finally {
+    f.close();
+  }
 }
 
 /** Reads back the payload of the frame at `offset` of an open segment file, checking both checksums. */
