@@ -33,4 +33,6 @@ export const enum ItemKind {
   CompactTo = 4,
   Put = 5,
   Delete = 6,
+  /** Drops every entry; the next one is at an index (installing a snapshot; purge's rewrite of an empty log). */
+  Reset = 7,
 }

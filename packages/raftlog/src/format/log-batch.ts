@@ -24,6 +24,7 @@ export type Item =
   | { readonly kind: ItemKind.Truncate; readonly group: number; readonly from: number }
   | { readonly kind: ItemKind.HardState; readonly group: number; readonly state: HardState }
   | { readonly kind: ItemKind.CompactTo; readonly group: number; readonly index: number }
+  | { readonly kind: ItemKind.Reset; readonly group: number; readonly index: number }
   | { readonly kind: ItemKind.Put; readonly group: number; readonly key: Uint8Array; readonly value: Uint8Array }
   | { readonly kind: ItemKind.Delete; readonly group: number; readonly key: Uint8Array };
 
@@ -103,6 +104,14 @@ export class LogBatch {
     return this;
   }
 
+  /** Drops every entry of `group`; its next entry is at `index` (as when installing a snapshot at index − 1). */
+  reset(group: number, index: number): this {
+    checkId('group', group);
+    checkId('reset index', index, 1);
+    this.#items.push({ kind: ItemKind.Reset, group, index });
+    return this;
+  }
+
   put(group: number, key: Uint8Array, value: Uint8Array): this {
     checkId('group', group);
     const k = checkBytes('key', key);
@@ -157,6 +166,7 @@ function encodeWithLead(items: readonly Item[], lead: number, dataAt: number[]):
         w.varint(it.state.term).varint(it.state.vote).varint(it.state.commit);
         break;
       case ItemKind.CompactTo:
+      case ItemKind.Reset:
         w.varint(it.index);
         break;
       case ItemKind.Put:
@@ -224,9 +234,10 @@ export function decodeBody(body: Uint8Array): DecodedItem[] {
       case ItemKind.HardState:
         out.push({ kind, group, state: { term: r.varint(), vote: r.varint(), commit: r.varint() } });
         break;
-      case ItemKind.CompactTo: {
+      case ItemKind.CompactTo:
+      case ItemKind.Reset: {
         const index = r.varint();
-        if (index < 1) throw new DecodeError('compact to index 0', at);
+        if (index < 1) throw new DecodeError(`${kind === ItemKind.Reset ? 'reset' : 'compact'} to index 0`, at);
         out.push({ kind, group, index });
         break;
       }

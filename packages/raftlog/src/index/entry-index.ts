@@ -110,15 +110,20 @@ export class EntryIndex {
     if (keep === 0) this.#first = Math.max(this.#first, from);
   }
 
+  /** Drops every entry; the next append may start anywhere, and firstIndex is `index` until then. */
+  reset(index: number): void {
+    this.#count = 0;
+    this.#head = 0;
+    this.#first = index;
+    this.#runStart = [];
+    this.#runTerm = [];
+  }
+
   /** Drops entries below `index`. Compacting past the last entry empties the index; the next append may start anywhere. */
   compactTo(index: number): void {
     if (index <= this.#first) return;
     if (index > this.lastIndex) {
-      this.#count = 0;
-      this.#head = 0;
-      this.#first = index;
-      this.#runStart = [];
-      this.#runTerm = [];
+      this.reset(index);
       return;
     }
     const drop = index - this.#first;

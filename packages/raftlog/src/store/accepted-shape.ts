@@ -44,6 +44,10 @@ export function acceptItem(s: Shape, item: Item): void {
         if (s.last < s.first) s.last = s.first - 1;
       }
       break;
+    case ItemKind.Reset:
+      s.first = item.index;
+      s.last = item.index - 1;
+      break;
     case ItemKind.HardState: {
       const { term, vote } = item.state;
       if (term < s.term) throw new InvalidArgument(`group ${g}: hard state term ${term} is below the term ${s.term} already written`);

@@ -29,8 +29,6 @@ export class GroupState {
   readonly index = new EntryIndex();
   #hardState: Stored<HardState> | undefined;
   readonly #kv = new Map<string, Stored<Uint8Array>>();
-  /** The segment of the last Append, Truncate or CompactTo: where an empty log's first index was set. */
-  #shapeSegment = 0;
 
   get hardState(): HardState | undefined {
     return this.#hardState?.value;
@@ -40,20 +38,30 @@ export class GroupState {
     return this.#kv.get(key)?.value;
   }
 
-  /** Applies one item written to `segment` in the frame at `frame`; throws InvalidArgument if it does not fit the log (a gap). */
+  /**
+   * Applies one item written to `segment` in the frame at `frame`. An append
+   * that does not connect to the entries held (a gap, or below the first)
+   * replaces them all. write() never lets such an append through; recovery
+   * meets one when it replays from the purge floor and the entries it would
+   * have connected to were in a purged segment: they were compacted or
+   * overwritten since, so dropping them gives the state the log had.
+   */
   apply(item: DecodedItem, segment: number, frame: number): void {
     switch (item.kind) {
-      case ItemKind.Append:
-        this.index.append(item.firstIndex, item.terms, segment, frame, item.offsets, item.lengths);
-        this.#shapeSegment = segment;
+      case ItemKind.Append: {
+        const idx = this.index;
+        if (idx.count > 0 && (item.firstIndex > idx.lastIndex + 1 || item.firstIndex < idx.firstIndex)) idx.compactTo(idx.lastIndex + 1);
+        idx.append(item.firstIndex, item.terms, segment, frame, item.offsets, item.lengths);
         break;
+      }
       case ItemKind.Truncate:
         this.index.truncate(item.from);
-        this.#shapeSegment = segment;
+        break;
+      case ItemKind.Reset:
+        this.index.reset(item.index);
         break;
       case ItemKind.CompactTo:
         this.index.compactTo(item.index);
-        this.#shapeSegment = segment;
         break;
       case ItemKind.HardState:
         this.#hardState = { value: item.state, segment };
@@ -70,27 +78,33 @@ export class GroupState {
     }
   }
 
-  /**
-   * The oldest segment that replay needs for anything but entries (Infinity
-   * if none): the hard state's, each live key's, and, for an empty log whose
-   * first index is not 1, the segment that set it.
-   */
+  /** The oldest segment the hard state or a live key was last written to (Infinity if none). */
   oldestStateSegment(): number {
     let oldest = this.#hardState?.segment ?? Infinity;
     for (const v of this.#kv.values()) oldest = Math.min(oldest, v.segment);
-    if (this.index.count === 0 && this.index.firstIndex > 1) oldest = Math.min(oldest, this.#shapeSegment);
     return oldest;
   }
 
   /**
-   * Adds to `batch` what restores this group's state but its entries, for
-   * purge to write to a newer segment before the older ones go: the hard
-   * state, every key, and the first index of an empty log.
+   * True if the log is empty at a first index other than 1. Replay from the
+   * purge floor may leave such a log empty at another index (the items that
+   * set it may act on a different prior state), so purge writes a Reset for
+   * every one; a log that holds entries replays to the same entries.
    */
-  addStateTo(batch: LogBatch, group: number): void {
-    if (this.#hardState !== undefined) batch.setHardState(group, this.#hardState.value);
-    for (const [k, v] of this.#kv) batch.put(group, keyBytes(k), v.value);
-    if (this.index.count === 0 && this.index.firstIndex > 1) batch.compactTo(group, this.index.firstIndex);
+  get emptyAboveOne(): boolean {
+    return this.index.count === 0 && this.index.firstIndex > 1;
+  }
+
+  /**
+   * Adds to `batch` what purge writes to the active segment before older
+   * ones go: when `state` (the hard state or a key lives below the new
+   * floor), the hard state and every key; and the first index of an empty
+   * log (see emptyAboveOne), as a Reset, since a CompactTo cannot lower it.
+   */
+  addRewriteTo(batch: LogBatch, group: number, state: boolean): void {
+    if (state && this.#hardState !== undefined) batch.setHardState(group, this.#hardState.value);
+    if (state) for (const [k, v] of this.#kv) batch.put(group, keyBytes(k), v.value);
+    if (this.emptyAboveOne) batch.reset(group, this.index.firstIndex);
   }
 
 }

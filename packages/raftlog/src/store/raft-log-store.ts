@@ -19,6 +19,7 @@
 // was applied); reopen to recover.
 
 import { Closed, Corruption, DecodeError, InvalidArgument, IoError, io, ioAsync, isEngineError, loadChecksum, RECORD_HEADER_SIZE, RECORD_MAX_PAYLOAD, type Checksum, type EngineError } from '@strata/engine';
+import { posix } from 'node:path';
 import type { File, FileLock, FileSystem } from '@strata/vfs';
 import { ItemKind } from '../format/format.js';
 import { decodeBatch, encodeBatch, LogBatch, type DecodedItem, type EncodedBatch, type Entry, type HardState } from '../format/log-batch.js';
@@ -141,6 +142,7 @@ export class RaftLogStore {
     if (!io(`checking ${dir}`, () => fs.exists(dir))) {
       if (!opts.createIfMissing) throw new InvalidArgument(`${dir} does not exist (createIfMissing is false)`);
       io(`creating ${dir}`, () => fs.mkdir(dir, { recursive: true }));
+      await ioAsync(`syncing ${posix.dirname(dir)}`, () => fs.syncDir(posix.dirname(dir)));
     }
     const checksum = await loadChecksum();
     const lock = io(`locking ${dir}`, () => fs.lock(`${dir}/${LOCK}`));
@@ -322,9 +324,9 @@ export class RaftLogStore {
   // ------------------------------------------------------------------ purge
 
   /**
-   * Deletes the segments no group needs any more. State (hard states, keys,
-   * an empty log's first index) still living in them is first rewritten to
-   * the active segment and synced. Returns what went and the groups whose
+   * Deletes the segments no group needs any more. State (hard states, keys)
+   * still living in them, and every empty log's first index, is first
+   * rewritten to the active segment and synced. Returns what went and the groups whose
    * entries hold back the oldest segment kept.
    */
   purge(): Promise<PurgeResult> {
@@ -353,7 +355,7 @@ export class RaftLogStore {
     if (cutoff <= this.#floor) return { removed: [], holdingBack: this.#holdingBack() };
     try {
       const rewrite = new LogBatch();
-      for (const [id, g] of this.#groups) if (g.oldestStateSegment() < cutoff) g.addStateTo(rewrite, id);
+      for (const [id, g] of this.#groups) g.addRewriteTo(rewrite, id, g.oldestStateSegment() < cutoff);
       if (!rewrite.isEmpty) {
         const encoded = encodeBatch(rewrite.items, RECORD_HEADER_SIZE);
         // Applied through the normal path; the rotation below syncs it before the floor moves.
