@@ -171,7 +171,7 @@ export class EntryIndex {
    * it is the first entry's.
    */
   oldestSegment(): number | undefined {
-    return this.#count === 0 ? undefined : (this.#seg[this.#head] as number);
+    return this.#count === 0 ? undefined : this.#seg[this.#head];
   }
 
   #reserve(extra: number): void {

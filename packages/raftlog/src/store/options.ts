@@ -37,7 +37,7 @@ export interface ResolvedOptions {
 
 function int(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new InvalidArgument(`option ${name} must be an integer >= ${min}, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new InvalidArgument(`option ${name} must be an integer >= ${min}, got ${typeof value === 'number' ? String(value) : typeof value}`);
   return value;
 }
 

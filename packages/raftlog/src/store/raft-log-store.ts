@@ -12,6 +12,12 @@
 // Reads are synchronous: recent entries come from a cache of batch bodies,
 // older ones from their segment file through the group's entry index.
 //
+// Raft's Storage maps onto it group by group: initial state from
+// hardState(g) (the membership in a key), entries(g, lo, hi, maxBytes),
+// term(g, i), firstIndex(g) and lastIndex(g), with Compacted and Unavailable
+// as Storage reports them; snapshot metadata (and the term at firstIndex − 1)
+// live in keys, and installing a snapshot is a batch with reset() and put().
+//
 // Interleaving: a read sees the batches applied so far. A synced write's
 // batch is applied (visible) only after its sync; an unsynced one right after
 // its append. After a failed write or sync the store fails stop: every later
@@ -165,21 +171,21 @@ export class RaftLogStore {
    * back (or change the vote within a term).
    */
   write(batch: LogBatch, options?: WriteOptions): Promise<void> {
-    let pending: Omit<PendingWrite, 'resolve' | 'reject'>;
+    let encoded: EncodedBatch | undefined;
+    let sync: boolean;
     try {
       this.#checkWritable();
       if (!(batch instanceof LogBatch)) throw new InvalidArgument('write takes a LogBatch');
-      const sync = options?.sync ?? false;
+      sync = options?.sync ?? false;
       if (typeof sync !== 'boolean') throw new InvalidArgument('options.sync must be a boolean');
-      const encoded = batch.isEmpty ? undefined : encodeBatch(batch.items, RECORD_HEADER_SIZE);
+      encoded = batch.isEmpty ? undefined : encodeBatch(batch.items, RECORD_HEADER_SIZE);
       if (encoded !== undefined && encoded.frame.length - RECORD_HEADER_SIZE > RECORD_MAX_PAYLOAD) throw new InvalidArgument(`batch of ${encoded.frame.length} bytes exceeds ${RECORD_MAX_PAYLOAD}`);
       this.#accept(batch);
-      pending = { kind: 'write', batch, encoded, sync };
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ ...pending, resolve, reject });
+      this.#queue.push({ kind: 'write', batch, encoded, sync, resolve, reject });
       this.#schedule();
     });
   }
@@ -340,7 +346,7 @@ export class RaftLogStore {
         try {
           resolve(await this.#purgeNow());
         } catch (err) {
-          reject(err);
+          reject(err instanceof Error ? err : new Error(String(err)));
         }
       };
       this.#queue.push({ kind: 'task', run, reject });

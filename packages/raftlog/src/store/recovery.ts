@@ -57,10 +57,12 @@ export async function recover(fs: FileSystem, dir: string, checksum: Checksum, m
   let bytes = 0;
   let cut: RecoveryReport['cut'];
   let last: { number: number; end: number; started: boolean } | undefined;
+  // Each segment's frames are applied before the next is read into the same buffer.
+  const scratch = { bytes: new Uint8Array(0) };
   for (let i = 0; i < live.length; i++) {
     const number = live[i] as number;
     const newest = i === live.length - 1;
-    const s = scanSegment(fs, dir, number, checksum);
+    const s = scanSegment(fs, dir, number, checksum, scratch);
     if (s.tail.kind !== 'clean') {
       if (!newest) throw new Corruption(s.path, s.tail.offset, `${s.tail.reason} in segment ${number}, which is not the newest`);
       if (mode === 'absolute-consistency') throw new Corruption(s.path, s.tail.offset, `${s.tail.reason} (absolute-consistency recovery)`);

@@ -90,7 +90,7 @@ describe('AccountingFileSystem', () => {
       ['/db/MANIFEST-000004', 'manifest'],
       ['/db/CURRENT', 'manifest'],
       ['/db/CURRENT.tmp', 'manifest'],
-      ['/raft/0000000001.raftlog', 'raftlog'],
+      ['/raft/0000000000000001.rlog', 'raftlog'],
       ['/bt/data.pages', 'page'],
       ['/db/LOCK', 'lock'],
       ['/db/OPTIONS', 'other'],

@@ -8,7 +8,7 @@ export type Classifier = (path: string) => IoCategory;
 
 /**
  * By base name: *.wal and *.log are "wal", *.sst "sst", MANIFEST* and
- * CURRENT* "manifest", *.raftlog "raftlog", *.pages and *.btree "page",
+ * CURRENT* "manifest", *.rlog (Raft log segments) "raftlog", *.pages and *.btree "page",
  * LOCK "lock", anything else "other".
  */
 export const defaultClassifier: Classifier = (path) => {
@@ -17,7 +17,7 @@ export const defaultClassifier: Classifier = (path) => {
   if (/\.(wal|log)$/.test(base)) return 'wal';
   if (base.endsWith('.sst')) return 'sst';
   if (base.startsWith('MANIFEST') || base.startsWith('CURRENT')) return 'manifest';
-  if (base.endsWith('.raftlog')) return 'raftlog';
+  if (base.endsWith('.rlog')) return 'raftlog';
   if (/\.(pages|btree)$/.test(base)) return 'page';
   if (base === 'LOCK') return 'lock';
   return 'other';
