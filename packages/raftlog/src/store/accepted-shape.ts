@@ -1,7 +1,8 @@
 // What write() checks a batch against: each group's shape (first and last
 // index, term and vote) once every write accepted so far is applied,
 // including writes still waiting for their group commit. A batch that would
-// leave a gap in a log, append below its first entry, or move a hard state
+// leave a gap in a log, append below its first index (an empty log's next
+// entry is at its first index; a Reset moves it), or move a hard state
 // backwards is refused with InvalidArgument before anything reaches the
 // disk, so every batch in the log applies cleanly at recovery.
 
@@ -28,10 +29,8 @@ export function acceptItem(s: Shape, item: Item): void {
     case ItemKind.Append: {
       const first = (item.entries[0] as { readonly index: number }).index;
       const n = item.entries.length;
-      if (s.last >= s.first) {
-        if (first > s.last + 1) throw new InvalidArgument(`group ${g}: append at ${first} leaves a gap after the last index ${s.last}`);
-        if (first < s.first) throw new InvalidArgument(`group ${g}: append at ${first} is below the first index ${s.first}`);
-      } else s.first = first;
+      if (first > s.last + 1) throw new InvalidArgument(`group ${g}: append at ${first} leaves a gap after the last index ${s.last}`);
+      if (first < s.first) throw new InvalidArgument(`group ${g}: append at ${first} is below the first index ${s.first}`);
       s.last = first + n - 1;
       break;
     }

@@ -86,25 +86,25 @@ export class GroupState {
   }
 
   /**
-   * True if the log is empty at a first index other than 1. Replay from the
-   * purge floor may leave such a log empty at another index (the items that
-   * set it may act on a different prior state), so purge writes a Reset for
-   * every one; a log that holds entries replays to the same entries.
+   * True if the log holds no entries. Replay from the purge floor may leave
+   * an empty log empty at another first index (the items that emptied it may
+   * act on a different prior state), so purge writes a Reset for every one;
+   * a log that holds entries replays to the same entries.
    */
-  get emptyAboveOne(): boolean {
-    return this.index.count === 0 && this.index.firstIndex > 1;
+  get emptyLog(): boolean {
+    return this.index.count === 0;
   }
 
   /**
    * Adds to `batch` what purge writes to the active segment before older
    * ones go: when `state` (the hard state or a key lives below the new
    * floor), the hard state and every key; and the first index of an empty
-   * log (see emptyAboveOne), as a Reset, since a CompactTo cannot lower it.
+   * log (see emptyLog), as a Reset, since a CompactTo cannot lower it.
    */
   addRewriteTo(batch: LogBatch, group: number, state: boolean): void {
     if (state && this.#hardState !== undefined) batch.setHardState(group, this.#hardState.value);
     if (state) for (const [k, v] of this.#kv) batch.put(group, keyBytes(k), v.value);
-    if (this.emptyAboveOne) batch.reset(group, this.index.firstIndex);
+    if (this.emptyLog) batch.reset(group, this.index.firstIndex);
   }
 
 }

@@ -35,7 +35,7 @@ import { BodyCache } from './body-cache.js';
 import { GroupState, keyString } from './group-state.js';
 import { resolveOptions, type RaftLogOptions, type ResolvedOptions } from './options.js';
 import { recover, type RecoveryReport } from './recovery.js';
-import { readFrame, segmentName, SegmentWriter } from './segment.js';
+import { listSegments, readFrame, segmentName, SegmentWriter } from './segment.js';
 
 export interface WriteOptions {
   /** Wait until the batch is durable (fdatasync). Default false. */
@@ -120,6 +120,7 @@ export class RaftLogStore {
   #leader: Promise<void> = Promise.resolve();
   #failed: EngineError | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   #bytesWritten = 0;
   #logicalBytes = 0;
@@ -358,7 +359,7 @@ export class RaftLogStore {
     if (this.#failed !== undefined) throw this.#failed;
     let cutoff = this.#active.number;
     for (const g of this.#groups.values()) cutoff = Math.min(cutoff, g.index.oldestSegment() ?? Infinity);
-    if (cutoff <= this.#floor) return { removed: [], holdingBack: this.#holdingBack() };
+    if (cutoff <= this.#floor) return { removed: await this.#removeBelowFloor(), holdingBack: this.#holdingBack() };
     try {
       const rewrite = new LogBatch();
       for (const [id, g] of this.#groups) g.addRewriteTo(rewrite, id, g.oldestStateSegment() < cutoff);
@@ -374,19 +375,30 @@ export class RaftLogStore {
       throw this.#failStop(err);
     }
     // The new floor is durable: from here a crash leaves at most leftovers that recovery deletes.
-    const removed: number[] = [];
-    const from = this.#floor;
     this.#floor = cutoff;
     this.#cache.dropBelow(cutoff);
-    for (let n = from; n < cutoff; n++) {
+    return { removed: await this.#removeBelowFloor(), holdingBack: this.#holdingBack() };
+  }
+
+  /** Deletes every segment file below the floor, this purge's and any an earlier failed removal left; a failure is IoError, and the next purge (or open) tries again. */
+  async #removeBelowFloor(): Promise<number[]> {
+    const removed: number[] = [];
+    let failure: Error | undefined;
+    for (const n of listSegments(this.#fs, this.dir)) {
+      if (n >= this.#floor) break;
       this.#readers.get(n)?.close();
       this.#readers.delete(n);
       const path = this.#segmentPath(n);
-      io(`removing ${path}`, () => this.#fs.remove(path));
-      removed.push(n);
+      try {
+        io(`removing ${path}`, () => this.#fs.remove(path));
+        removed.push(n);
+      } catch (err) {
+        failure ??= err instanceof Error ? err : new Error(String(err));
+      }
     }
-    await ioAsync(`syncing ${this.dir}`, () => this.#fs.syncDir(this.dir));
-    return { removed, holdingBack: this.#holdingBack() };
+    if (removed.length > 0) await ioAsync(`syncing ${this.dir}`, () => this.#fs.syncDir(this.dir));
+    if (failure !== undefined) throw failure;
+    return removed;
   }
 
   #holdingBack(): number[] {
@@ -419,11 +431,19 @@ export class RaftLogStore {
     const out: Entry[] = [];
     if (index === undefined) return out;
     let bytes = 0;
+    // Consecutive entries mostly share a batch: keep its body for the rest of the call.
+    let body: Uint8Array | undefined;
+    let bodySegment = -1;
+    let bodyFrame = -1;
     for (let i = lo; i < hi; i++) {
       const loc = index.location(i);
       if (loc === undefined) throw new Unavailable(group, i, last);
       if (out.length > 0 && bytes + loc.length > maxBytes) break;
-      const body = this.#body(loc.segment, loc.frame);
+      if (body === undefined || loc.segment !== bodySegment || loc.frame !== bodyFrame) {
+        body = this.#body(loc.segment, loc.frame);
+        bodySegment = loc.segment;
+        bodyFrame = loc.frame;
+      }
       if (loc.offset + loc.length > body.length) throw new Corruption(this.#segmentPath(loc.segment), loc.frame, `entry ${i} of group ${group} lies outside its batch`);
       out.push({ index: i, term: index.term(i) as number, data: body.slice(loc.offset, loc.offset + loc.length) });
       bytes += loc.length;
@@ -533,9 +553,13 @@ export class RaftLogStore {
 
   // ------------------------------------------------------------------ close
 
-  /** Waits for queued writes, syncs what they wrote, and releases the directory. Later calls do nothing. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Waits for queued writes, syncs what they wrote, and releases the directory. Every call returns the same promise. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     while (this.#leading) await this.#leader;
     try {

@@ -23,8 +23,13 @@ export interface RecoveryReport {
   readonly bytes: number;
   /** Segments below the floor that were deleted. */
   readonly leftovers: number;
-  /** Where the newest segment's tail was cut, if it was. */
-  readonly cut?: { readonly file: string; readonly offset: number; readonly reason: string };
+  /**
+   * Where the newest segment's tail was cut, if it was: 'torn' (nothing valid
+   * after the first bad frame: a crash cut an append short) or 'corrupt'
+   * (valid frames follow the bad one: unsynced writes the device reordered,
+   * or damage to synced ones).
+   */
+  readonly cut?: { readonly file: string; readonly offset: number; readonly kind: 'torn' | 'corrupt'; readonly reason: string };
 }
 
 export interface Recovered {
@@ -66,7 +71,7 @@ export async function recover(fs: FileSystem, dir: string, checksum: Checksum, m
     if (s.tail.kind !== 'clean') {
       if (!newest) throw new Corruption(s.path, s.tail.offset, `${s.tail.reason} in segment ${number}, which is not the newest`);
       if (mode === 'absolute-consistency') throw new Corruption(s.path, s.tail.offset, `${s.tail.reason} (absolute-consistency recovery)`);
-      cut = { file: s.path, offset: s.tail.offset, reason: s.tail.reason };
+      cut = { file: s.path, offset: s.tail.offset, kind: s.tail.kind, reason: s.tail.reason };
     }
     if (!s.started && !newest) throw new Corruption(s.path, 0, `segment ${number} has no header but is not the newest`);
     for (const f of s.frames) {
@@ -93,18 +98,24 @@ export async function recover(fs: FileSystem, dir: string, checksum: Checksum, m
     last = { number, end: s.end, started: s.started };
   }
 
-  for (const n of dead) io(`removing ${segmentName(n)}`, () => fs.remove(`${dir}/${segmentName(n)}`));
-  if (dead.length > 0) await ioAsync(`syncing ${dir}`, () => fs.syncDir(dir));
-
+  // What was replayed is about to be served (and the floor acted on): make it
+  // durable first. After a process crash the newest segment's tail, its
+  // header (with the floor) and its name may still be only in the OS cache;
+  // every older segment was synced before the next one was created.
   const newest = last as { number: number; end: number; started: boolean };
   let writer: SegmentWriter;
   if (!newest.started) {
     // Its creation was interrupted: start it over (nothing in it was ever synced).
     writer = SegmentWriter.create(fs, dir, newest.number, floor, checksum, true);
+  } else writer = SegmentWriter.reopen(fs, dir, newest.number, newest.end);
+  try {
     await writer.datasync();
-  } else {
-    writer = SegmentWriter.reopen(fs, dir, newest.number, newest.end);
-    if (cut !== undefined) await writer.datasync();
+    await ioAsync(`syncing ${dir}`, () => fs.syncDir(dir));
+    for (const n of dead) io(`removing ${segmentName(n)}`, () => fs.remove(`${dir}/${segmentName(n)}`));
+    if (dead.length > 0) await ioAsync(`syncing ${dir}`, () => fs.syncDir(dir));
+  } catch (err) {
+    writer.close();
+    throw err;
   }
   const report: RecoveryReport = { segments: live.length, frames, bytes, leftovers: dead.length, ...(cut === undefined ? {} : { cut }) };
   return { groups, floor, writer, report };
