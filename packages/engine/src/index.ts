@@ -37,7 +37,7 @@ export {
 } from './validate.js';
 export { loadChecksum, type Checksum } from './checksum.js';
 export { DecompressError, LZ4_SIZE_PREFIX, lz4Decompress, lz4IfSmaller } from './lz4.js';
-export { io, ioAsync, readWholeFile } from './io.js';
+export { io, ioAsync, readWholeFile, type ReadBuffer } from './io.js';
 export { ByteReader, ByteWriter, DecodeError, putVarint, varintSize } from './codec.js';
 export { encodeFrame, sealFrame } from './record-log/frame.js';
 export { checkFrame, frameLength, scanFrames, type Frame, type FrameScan, type LogTail } from './record-log/scan.js';

@@ -5,7 +5,6 @@
 // apply items through the same apply(). Owned by the store; only its
 // committer (and recovery, before the store is open) mutates it.
 
-import { InvalidArgument } from '@strata/engine';
 import { ItemKind } from '../format/format.js';
 import type { DecodedItem, HardState, LogBatch } from '../format/log-batch.js';
 import { EntryIndex } from '../index/entry-index.js';
@@ -73,8 +72,6 @@ export class GroupState {
       case ItemKind.Delete:
         this.#kv.delete(keyString(item.key));
         break;
-      default:
-        throw new InvalidArgument('unknown item');
     }
   }
 

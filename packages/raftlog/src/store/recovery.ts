@@ -10,7 +10,7 @@
 // header is backed by a durable copy of everything below it, and replaying
 // from the floor gives the same state as replaying from segment 1.
 
-import { Corruption, DecodeError, InvalidArgument, io, ioAsync, type Checksum } from '@strata/engine';
+import { Corruption, DecodeError, InvalidArgument, io, ioAsync, type Checksum, type ReadBuffer } from '@strata/engine';
 import type { FileSystem } from '@strata/vfs';
 import { decodeBatch } from '../format/log-batch.js';
 import { GroupState } from './group-state.js';
@@ -47,8 +47,8 @@ export async function recover(fs: FileSystem, dir: string, checksum: Checksum, m
   const dead = numbers.filter((n) => n < floor);
 
   const groups = new Map<number, GroupState>();
+  // Every floor is at most its own segment's number, so segments exist only if live ones do.
   if (live.length === 0) {
-    if (numbers.length > 0) throw new Corruption(`${dir}/${segmentName(floor)}`, 0, `segment ${floor} (the purge floor) is missing`);
     const writer = SegmentWriter.create(fs, dir, 1, 1, checksum);
     await writer.datasync();
     await ioAsync(`syncing ${dir}`, () => fs.syncDir(dir));
@@ -63,7 +63,7 @@ export async function recover(fs: FileSystem, dir: string, checksum: Checksum, m
   let cut: RecoveryReport['cut'];
   let last: { number: number; end: number; started: boolean } | undefined;
   // Each segment's frames are applied before the next is read into the same buffer.
-  const scratch = { bytes: new Uint8Array(0) };
+  const scratch: ReadBuffer = { bytes: new Uint8Array(0) };
   for (let i = 0; i < live.length; i++) {
     const number = live[i] as number;
     const newest = i === live.length - 1;

@@ -2,7 +2,7 @@
 // appending, scanning one whole file at open, and reading one frame back by
 // offset. Frames are the shared record-log frames of @strata/engine.
 
-import { checkFrame, Corruption, frameLength, io, ioAsync, readWholeFile, RECORD_HEADER_SIZE, scanFrames, sealFrame, type Checksum, type Frame, type LogTail } from '@strata/engine';
+import { checkFrame, Corruption, frameLength, io, ioAsync, readWholeFile, RECORD_HEADER_SIZE, scanFrames, sealFrame, type Checksum, type ReadBuffer, type Frame, type LogTail } from '@strata/engine';
 import type { File, FileSystem } from '@strata/vfs';
 import { SEGMENT_HEADER_SIZE, SEGMENT_SUFFIX } from '../format/format.js';
 import { checkSegmentHeader, encodeSegmentHeader } from '../format/segment-header.js';
@@ -132,38 +132,20 @@ export interface ScannedSegment {
   readonly tail: LogTail;
 }
 
-/** A buffer recovery reuses from one segment to the next (a fresh 64 MiB buffer per segment costs more in page faults than the read). */
-export interface ScanBuffer {
-  bytes: Uint8Array;
-}
-
 /**
  * Reads segment `number` whole and classifies its frames; a bad header is
  * Corruption. With `scratch`, the bytes are read into it (grown if needed)
  * and the frames' payloads are views into it, valid until its next use.
  */
-export function scanSegment(fs: FileSystem, dir: string, number: number, checksum: Checksum, scratch?: ScanBuffer): ScannedSegment {
+export function scanSegment(fs: FileSystem, dir: string, number: number, checksum: Checksum, scratch?: ReadBuffer): ScannedSegment {
   const path = `${dir}/${segmentName(number)}`;
-  const data = scratch === undefined ? readWholeFile(fs, path) : readInto(fs, path, scratch);
+  const data = readWholeFile(fs, path, scratch);
   const header = checkSegmentHeader(data, number, checksum, path);
   if (header === 'incomplete') {
     return { number, path, started: false, floor: 0, frames: [], end: 0, tail: data.length === 0 ? { kind: 'clean' } : { kind: 'torn', offset: 0, reason: 'segment header never completely written' } };
   }
   const scan = scanFrames(data, checksum, SEGMENT_HEADER_SIZE);
   return { number, path, started: true, floor: header.floor, frames: scan.frames, end: scan.end, tail: scan.tail };
-}
-
-function readInto(fs: FileSystem, path: string, scratch: ScanBuffer): Uint8Array {
-  const f = io(`opening ${path}`, () => fs.open(path));
-  try {
-    const size = io(`sizing ${path}`, () => f.size());
-    if (scratch.bytes.length < size) scratch.bytes = new Uint8Array(size);
-    const dst = scratch.bytes.subarray(0, size);
-    const n = io(`reading ${path}`, () => f.readInto(dst, 0));
-    return dst.subarray(0, n);
-  } finally {
-    f.close();
-  }
 }
 
 /** The purge floor in segment `number`'s header, or undefined if the header is missing or bad (the full scan reports why). */
