@@ -35,8 +35,9 @@ export class ByteWriter {
   #buf: Uint8Array;
   #len = 0;
 
-  constructor(capacity = 256) {
-    this.#buf = new Uint8Array(Math.max(16, capacity));
+  /** Starts with room for `capacity` bytes, or writes into `buffer` (whose old contents are never exposed) until it outgrows it. */
+  constructor(capacity: number | Uint8Array = 256) {
+    this.#buf = typeof capacity === 'number' ? new Uint8Array(Math.max(16, capacity)) : capacity;
   }
 
   get length(): number {

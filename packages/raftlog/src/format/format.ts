@@ -19,8 +19,8 @@ export const enum BodyCompression {
   Lz4 = 1,
 }
 
-/** Bodies at least this large are offered to lz4 (kept only if it saves an eighth). */
-export const LZ4_MIN_BODY = 4096;
+/** Frame bodies at least this large are offered to lz4 (kept only if it saves an eighth). lz4 takes about 3 µs per KiB body here, against about 300 µs for an fdatasync. */
+export const LZ4_MIN_BODY = 256;
 
 /** Item kinds inside a batch body. */
 export const enum ItemKind {

@@ -3,15 +3,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DecodeError, InvalidArgument, loadChecksum } from '@strata/engine';
+import { DecodeError, InvalidArgument, loadChecksum, RECORD_HEADER_SIZE } from '@strata/engine';
 import { Rng } from '@strata/vfs';
 import { testSeed } from '@strata/vfs/testing';
-import { BodyCompression, ItemKind } from './format.js';
-import { decodeBatch, encodeBatch, encodeBody, decodeBody, LogBatch, type DecodedBatch, type Entry, type Item } from './log-batch.js';
+import { BodyCompression, ItemKind, LZ4_MIN_BODY } from './format.js';
+import { decodeBatch, decodeBody, encodeFrame, LogBatch, type DecodedBatch, type EncodedFrame, type Entry } from './log-batch.js';
 
 await loadChecksum();
 
-/** A decoded batch in the builder's shape, entry data copied out of the body. */
+/** A decoded batch in the builder's terms, entry data copied out of the body. */
 function rebuild(d: DecodedBatch): unknown[] {
   return d.items.map((it) => {
     if (it.kind !== ItemKind.Append) return it.kind === ItemKind.Put ? { ...it, key: [...it.key], value: [...it.value] } : it.kind === ItemKind.Delete ? { ...it, key: [...it.key] } : it;
@@ -20,13 +20,9 @@ function rebuild(d: DecodedBatch): unknown[] {
   });
 }
 
-function expected(items: readonly Item[]): unknown[] {
-  return items.map((it) => {
-    if (it.kind === ItemKind.Append) return { kind: it.kind, group: it.group, entries: it.entries.map((e) => ({ index: e.index, term: e.term, data: [...e.data] })) };
-    if (it.kind === ItemKind.Put) return { ...it, key: [...it.key], value: [...it.value] };
-    if (it.kind === ItemKind.Delete) return { ...it, key: [...it.key] };
-    return it;
-  });
+/** The frame's payload (after the reserved header), decoded. */
+function decodeFrame(f: EncodedFrame): DecodedBatch {
+  return decodeBatch(f.frame.subarray(RECORD_HEADER_SIZE));
 }
 
 /** A uniform-ish integer below 2^bits, for bits up to 52 (Rng.int stops at 2^32). */
@@ -34,8 +30,10 @@ function wide(rng: Rng, bits: number): number {
   return bits <= 32 ? rng.int(2 ** bits) : rng.int(2 ** (bits - 32)) * 2 ** 32 + rng.int(2 ** 32);
 }
 
-function randomBatch(rng: Rng, compressible: boolean): LogBatch {
-  const b = new LogBatch();
+/** A random batch, and what it should decode to (in rebuild's terms), kept from the builder's inputs. */
+function randomBatch(rng: Rng, compressible: boolean): { batch: LogBatch; expected: unknown[] } {
+  const batch = new LogBatch();
+  const expected: unknown[] = [];
   const data = (n: number): Uint8Array => (compressible ? new Uint8Array(n).fill(rng.int(4)) : rng.bytes(n));
   for (let i = rng.int(8); i >= 0; i--) {
     const group = rng.chance(0.5) ? rng.int(4) : wide(rng, 40);
@@ -48,26 +46,43 @@ function randomBatch(rng: Rng, compressible: boolean): LogBatch {
           entries.push({ index: index++, term, data: data(rng.chance(0.1) ? rng.int(20_000) : rng.int(300)) });
           if (rng.chance(0.2)) term += rng.int(5);
         }
-        b.append(group, entries);
+        batch.append(group, entries);
+        expected.push({ kind: ItemKind.Append, group, entries: entries.map((e) => ({ index: e.index, term: e.term, data: [...e.data] })) });
         break;
       }
-      case 1:
-        b.truncate(group, 1 + rng.int(10_000));
+      case 1: {
+        const from = 1 + rng.int(10_000);
+        batch.truncate(group, from);
+        expected.push({ kind: ItemKind.Truncate, group, from });
         break;
-      case 2:
-        b.setHardState(group, { term: wide(rng, 50), vote: rng.int(7), commit: wide(rng, 50) });
+      }
+      case 2: {
+        const state = { term: wide(rng, 50), vote: rng.int(7), commit: wide(rng, 50) };
+        batch.setHardState(group, state);
+        expected.push({ kind: ItemKind.HardState, group, state });
         break;
-      case 3:
-        b.compactTo(group, 1 + rng.int(10_000));
+      }
+      case 3: {
+        const index = 1 + rng.int(10_000);
+        batch.compactTo(group, index);
+        expected.push({ kind: ItemKind.CompactTo, group, index });
         break;
-      case 4:
-        b.put(group, rng.bytes(rng.int(30)), data(rng.int(100)));
+      }
+      case 4: {
+        const key = rng.bytes(rng.int(30));
+        const value = data(rng.int(100));
+        batch.put(group, key, value);
+        expected.push({ kind: ItemKind.Put, group, key: [...key], value: [...value] });
         break;
-      default:
-        b.delete(group, rng.bytes(rng.int(30)));
+      }
+      default: {
+        const key = rng.bytes(rng.int(30));
+        batch.delete(group, key);
+        expected.push({ kind: ItemKind.Delete, group, key: [...key] });
+      }
     }
   }
-  return b;
+  return { batch, expected };
 }
 
 describe('log batches', () => {
@@ -76,46 +91,63 @@ describe('log batches', () => {
     const rng = new Rng(seed);
     const seen = new Set<number>();
     for (let round = 0; round < 400; round++) {
-      const b = randomBatch(rng, rng.chance(0.5));
-      const enc = encodeBatch(b.items);
-      seen.add(enc.frame[0] as number);
-      const decoded = decodeBatch(enc.frame);
-      assert.deepEqual(rebuild(decoded), expected(b.items), `round ${round}`);
+      const { batch, expected } = randomBatch(rng, rng.chance(0.5));
+      const enc = encodeFrame([batch.snapshot()]);
+      seen.add(enc.frame[RECORD_HEADER_SIZE] as number);
+      const decoded = decodeFrame(enc);
+      assert.deepEqual(rebuild(decoded), expected, `round ${round}`);
       assert.deepEqual([...enc.body], [...decoded.body], `round ${round}: the body kept for the cache is the stored one`);
-      const starts = decoded.items.flatMap((it) => (it.kind === ItemKind.Append ? [it.offsets[0]] : []));
-      assert.deepEqual(enc.dataAt, starts, `round ${round}: data offsets match the decoder's`);
+      const built = batch.items.flatMap((it) => (it.kind === ItemKind.Append ? it.offsets.map((o) => (enc.starts[0] as number) + o) : []));
+      const stored = decoded.items.flatMap((it) => (it.kind === ItemKind.Append ? it.offsets : []));
+      assert.deepEqual(built, stored, `round ${round}: the builder's data offsets, moved by the batch's start, match the decoder's`);
     }
     assert.deepEqual([...seen].sort(), [BodyCompression.None, BodyCompression.Lz4], 'both stored forms were exercised');
   });
 
-  it('a large compressible batch is stored with lz4, an incompressible one raw', () => {
+  it('a commit group of batches is one body: their items in order, each batch at its start', () => {
+    const rng = new Rng(testSeed('raftlog group frame'));
+    for (let round = 0; round < 100; round++) {
+      const parts = Array.from({ length: 1 + rng.int(6) }, () => randomBatch(rng, rng.chance(0.5)));
+      const enc = encodeFrame(parts.map((p) => p.batch.snapshot()));
+      const decoded = decodeFrame(enc);
+      assert.deepEqual(rebuild(decoded), parts.flatMap((p) => p.expected), `round ${round}`);
+      const built = parts.flatMap((p, i) => p.batch.items.flatMap((it) => (it.kind === ItemKind.Append ? it.offsets.map((o) => (enc.starts[i] as number) + o) : [])));
+      assert.deepEqual(built, decoded.items.flatMap((it) => (it.kind === ItemKind.Append ? it.offsets : [])), `round ${round}: offsets`);
+    }
+  });
+
+  it('a compressible body of LZ4_MIN_BODY bytes or more is stored with lz4, an incompressible or smaller one raw', () => {
     const rng = new Rng(7);
     const big = new LogBatch().append(1, [{ index: 1, term: 1, data: new Uint8Array(64 * 1024).fill(9) }]);
     const raw = new LogBatch().append(1, [{ index: 1, term: 1, data: rng.bytes(64 * 1024) }]);
-    const small = new LogBatch().append(1, [{ index: 1, term: 1, data: new Uint8Array(100).fill(9) }]);
-    assert.equal(encodeBatch(big.items).frame[0], BodyCompression.Lz4);
-    assert.ok(encodeBatch(big.items).frame.length < 2048);
-    assert.equal(encodeBatch(raw.items).frame[0], BodyCompression.None);
-    assert.equal(encodeBatch(small.items).frame[0], BodyCompression.None, 'bodies under 4 KiB are not offered to lz4');
+    const small = new LogBatch().append(1, [{ index: 1, term: 1, data: new Uint8Array(LZ4_MIN_BODY - 16).fill(9) }]);
+    const compression = (b: LogBatch): number => encodeFrame([b.snapshot()]).frame[RECORD_HEADER_SIZE] as number;
+    assert.equal(compression(big), BodyCompression.Lz4);
+    assert.ok(encodeFrame([big.snapshot()]).frame.length < 2048);
+    assert.equal(compression(raw), BodyCompression.None);
+    assert.equal(compression(small), BodyCompression.None, `bodies under ${LZ4_MIN_BODY} bytes are not offered to lz4`);
+    // Small batches that are compressible together are compressed as a group.
+    const smalls = Array.from({ length: 8 }, (_, i) => new LogBatch().append(i, [{ index: 1, term: 1, data: new Uint8Array(LZ4_MIN_BODY / 4).fill(9) }]).snapshot());
+    assert.equal(encodeFrame(smalls).frame[RECORD_HEADER_SIZE], BodyCompression.Lz4);
   });
 
   it('every strict prefix of a body fails to decode', () => {
     const rng = new Rng(testSeed('raftlog batch prefixes'));
     for (let round = 0; round < 30; round++) {
-      const body = encodeBody(randomBatch(rng, false).items);
+      const body = encodeFrame([randomBatch(rng, false).batch.snapshot()]).body;
       for (let cut = 0; cut < body.length; cut++) assert.throws(() => decodeBody(body.subarray(0, cut)), DecodeError, `cut at ${cut} of ${body.length}`);
     }
   });
 
-  it('headroom puts the same payload after reserved bytes', () => {
-    const rng = new Rng(testSeed('raftlog batch headroom'));
-    for (let round = 0; round < 50; round++) {
-      const b = randomBatch(rng, rng.chance(0.5));
-      const plain = encodeBatch(b.items).frame;
-      const roomy = encodeBatch(b.items, 12).frame;
-      assert.deepEqual([...roomy.subarray(0, 12)], new Array<number>(12).fill(0));
-      assert.deepEqual([...roomy.subarray(12)], [...plain]);
-    }
+  it('a snapshot keeps its bytes while the batch grows, and a batch framed twice frames the same', () => {
+    const rng = new Rng(testSeed('raftlog batch snapshot'));
+    const { batch, expected } = randomBatch(rng, false);
+    const snap = batch.snapshot();
+    const first = [...decodeFrame(encodeFrame([snap])).body];
+    for (let i = 0; i < 20; i++) batch.put(1, rng.bytes(100), rng.bytes(1000));
+    assert.deepEqual(rebuild(decodeFrame(encodeFrame([snap]))), expected, 'later additions are not in the snapshot');
+    assert.deepEqual([...decodeFrame(encodeFrame([snap])).body], first);
+    assert.equal(batch.items.length, snap.items.length + 20);
   });
 
   it('rejects bad compression bytes and bad lz4 payloads', () => {
@@ -132,11 +164,13 @@ describe('log batches', () => {
     assert.throws(() => b.append(1, [{ index: 0, term: 1, data: d }]), InvalidArgument);
     assert.throws(() => b.append(-1, [{ index: 1, term: 1, data: d }]), InvalidArgument);
     assert.throws(() => b.append(1, [{ index: 1.5, term: 1, data: d }]), InvalidArgument);
-    assert.throws(() => b.append(1, [{ index: 1, term: 1, data: 'x' as unknown as Uint8Array }]), InvalidArgument);
+    assert.throws(() => b.append(1, [{ index: 1, term: 1, data: d }, { index: 2, term: 1, data: 'x' as unknown as Uint8Array }]), InvalidArgument);
+    assert.throws(() => b.put(1, d, 'x' as unknown as Uint8Array), InvalidArgument);
     assert.throws(() => b.truncate(1, 0), InvalidArgument);
     assert.throws(() => b.compactTo(1, 2 ** 53), InvalidArgument);
     assert.throws(() => b.setHardState(1, { term: -1, vote: 0, commit: 0 }), InvalidArgument);
     assert.equal(b.isEmpty, true, 'a refused call adds nothing');
+    assert.equal(b.encodedBytes, 0, 'a refused call writes nothing');
     b.append(1, []);
     assert.equal(b.isEmpty, true, 'an empty append adds nothing');
   });
@@ -145,7 +179,7 @@ describe('log batches', () => {
     const data = Uint8Array.of(1, 2, 3);
     const b = new LogBatch().append(1, [{ index: 1, term: 1, data }]).put(1, data, data);
     data[0] = 9;
-    assert.deepEqual(rebuild(decodeBatch(encodeBatch(b.items).frame)), [
+    assert.deepEqual(rebuild(decodeFrame(encodeFrame([b.snapshot()]))), [
       { kind: ItemKind.Append, group: 1, entries: [{ index: 1, term: 1, data: [1, 2, 3] }] },
       { kind: ItemKind.Put, group: 1, key: [1, 2, 3], value: [1, 2, 3] },
     ]);

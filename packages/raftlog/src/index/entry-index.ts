@@ -59,11 +59,11 @@ export class EntryIndex {
   /**
    * Appends entries from `firstIndex` on, replacing any held at or after it:
    * their terms, and where their data is (in `segment`, in the frame at
-   * `frame`, at offsets[i] of its body, lengths[i] bytes long). `firstIndex`
+   * `frame`, at base + offsets[i] of its body, lengths[i] bytes long). `firstIndex`
    * may be at most lastIndex + 1; an empty index accepts any start (the log
    * restarts after a snapshot).
    */
-  append(firstIndex: number, terms: readonly number[], segment: number, frame: number, offsets: readonly number[], lengths: readonly number[]): void {
+  append(firstIndex: number, terms: readonly number[], segment: number, frame: number, offsets: readonly number[], lengths: readonly number[], base = 0): void {
     const n = terms.length;
     if (offsets.length !== n || lengths.length !== n) throw new InvalidArgument(`${n} terms for ${offsets.length} offsets and ${lengths.length} lengths`);
     if (n === 0) return;
@@ -85,7 +85,7 @@ export class EntryIndex {
     for (let i = 0; i < n; i++, slot++) {
       this.#seg[slot] = segment;
       this.#frame[slot] = frame;
-      this.#off[slot] = offsets[i] as number;
+      this.#off[slot] = base + (offsets[i] as number);
       this.#len[slot] = lengths[i] as number;
       const term = terms[i] as number;
       const last = this.#runTerm.length - 1;

@@ -27,8 +27,8 @@ export function acceptItem(s: Shape, item: Item): void {
   const g = item.group;
   switch (item.kind) {
     case ItemKind.Append: {
-      const first = (item.entries[0] as { readonly index: number }).index;
-      const n = item.entries.length;
+      const first = item.firstIndex;
+      const n = item.terms.length;
       if (first > s.last + 1) throw new InvalidArgument(`group ${g}: append at ${first} leaves a gap after the last index ${s.last}`);
       if (first < s.first) throw new InvalidArgument(`group ${g}: append at ${first} is below the first index ${s.first}`);
       s.last = first + n - 1;

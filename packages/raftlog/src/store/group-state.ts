@@ -6,7 +6,7 @@
 // committer (and recovery, before the store is open) mutates it.
 
 import { ItemKind } from '../format/format.js';
-import type { DecodedItem, HardState, LogBatch } from '../format/log-batch.js';
+import type { HardState, Item, LogBatch } from '../format/log-batch.js';
 import { EntryIndex } from '../index/entry-index.js';
 
 interface Stored<T> {
@@ -38,19 +38,20 @@ export class GroupState {
   }
 
   /**
-   * Applies one item written to `segment` in the frame at `frame`. An append
+   * Applies one item written to `segment` in the frame at `frame`, whose
+   * Append offsets are `base` bytes into the frame's body. An append
    * that does not connect to the entries held (a gap, or below the first)
    * replaces them all. write() never lets such an append through; recovery
    * meets one when it replays from the purge floor and the entries it would
    * have connected to were in a purged segment: they were compacted or
    * overwritten since, so dropping them gives the state the log had.
    */
-  apply(item: DecodedItem, segment: number, frame: number): void {
+  apply(item: Item, segment: number, frame: number, base = 0): void {
     switch (item.kind) {
       case ItemKind.Append: {
         const idx = this.index;
         if (idx.count > 0 && (item.firstIndex > idx.lastIndex + 1 || item.firstIndex < idx.firstIndex)) idx.compactTo(idx.lastIndex + 1);
-        idx.append(item.firstIndex, item.terms, segment, frame, item.offsets, item.lengths);
+        idx.append(item.firstIndex, item.terms, segment, frame, item.offsets, item.lengths, base);
         break;
       }
       case ItemKind.Truncate:

@@ -4,9 +4,9 @@
 // Writes: write() checks a batch against every write accepted before it
 // (accepted-shape.ts), encodes it, and queues it. One committer drains the
 // queue: each turn takes every queued write as a commit group, appends their
-// frames with one write, runs at most one fdatasync for the group (if any
-// writer asked for sync), then applies the batches to memory in order and
-// resolves the writers. Writes queued while a sync is in flight form the next
+// batches as one frame (so the group is atomic, and compressed as a whole),
+// runs at most one fdatasync for the group (if any writer asked for sync),
+// then applies the batches to memory in order and resolves the writers. Writes queued while a sync is in flight form the next
 // group. Purge runs on the same committer, between groups.
 //
 // Reads are synchronous: recent entries come from a cache of batch bodies,
@@ -24,11 +24,10 @@
 // write and purge is refused with that error (reads still answer from what
 // was applied); reopen to recover.
 
-import { Closed, Corruption, DecodeError, InvalidArgument, IoError, io, ioAsync, isEngineError, loadChecksum, RECORD_HEADER_SIZE, RECORD_MAX_PAYLOAD, type Checksum, type EngineError } from '@strata/engine';
+import { Closed, Corruption, DecodeError, InvalidArgument, IoError, io, ioAsync, isEngineError, loadChecksum, RECORD_MAX_PAYLOAD, type Checksum, type EngineError } from '@strata/engine';
 import { posix } from 'node:path';
 import type { File, FileLock, FileSystem } from '@strata/vfs';
-import { ItemKind } from '../format/format.js';
-import { decodeBatch, encodeBatch, LogBatch, type DecodedItem, type EncodedBatch, type Entry, type HardState } from '../format/log-batch.js';
+import { decodeBatch, encodeFrame, LogBatch, type BatchSnapshot, type Entry, type HardState } from '../format/log-batch.js';
 import { Compacted, Unavailable } from '../errors.js';
 import { acceptItem, emptyShape, type Shape } from './accepted-shape.js';
 import { BodyCache } from './body-cache.js';
@@ -70,9 +69,8 @@ export interface RaftLogStats {
 
 interface PendingWrite {
   readonly kind: 'write';
-  readonly batch: LogBatch;
   /** Undefined for an empty batch (a sync barrier, or nothing). */
-  readonly encoded: EncodedBatch | undefined;
+  readonly batch: BatchSnapshot | undefined;
   readonly sync: boolean;
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
@@ -86,7 +84,7 @@ interface PendingTask {
 
 type Pending = PendingWrite | PendingTask;
 
-/** A commit group stops growing past this many frame bytes (and frame offsets stay below 2^32). */
+/** A commit group stops growing before its batches pass this many bytes, unless it holds one (frame offsets stay below 2^32). */
 const MAX_GROUP_BYTES = 32 * 1024 * 1024;
 const MAX_SEGMENT_SIZE = 2 ** 31;
 const LOCK = 'LOCK';
@@ -172,27 +170,28 @@ export class RaftLogStore {
    * back (or change the vote within a term).
    */
   write(batch: LogBatch, options?: WriteOptions): Promise<void> {
-    let encoded: EncodedBatch | undefined;
+    let snapshot: BatchSnapshot | undefined;
     let sync: boolean;
     try {
       this.#checkWritable();
       if (!(batch instanceof LogBatch)) throw new InvalidArgument('write takes a LogBatch');
       sync = options?.sync ?? false;
       if (typeof sync !== 'boolean') throw new InvalidArgument('options.sync must be a boolean');
-      encoded = batch.isEmpty ? undefined : encodeBatch(batch.items, RECORD_HEADER_SIZE);
-      if (encoded !== undefined && encoded.frame.length - RECORD_HEADER_SIZE > RECORD_MAX_PAYLOAD) throw new InvalidArgument(`batch of ${encoded.frame.length} bytes exceeds ${RECORD_MAX_PAYLOAD}`);
-      this.#accept(batch);
+      // A frame adds its compression byte and item count (at most 6 bytes).
+      if (batch.encodedBytes + 6 > RECORD_MAX_PAYLOAD) throw new InvalidArgument(`batch of ${batch.encodedBytes} bytes exceeds ${RECORD_MAX_PAYLOAD - 6}`);
+      snapshot = batch.isEmpty ? undefined : batch.snapshot();
+      if (snapshot !== undefined) this.#accept(snapshot);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ kind: 'write', batch, encoded, sync, resolve, reject });
+      this.#queue.push({ kind: 'write', batch: snapshot, sync, resolve, reject });
       this.#schedule();
     });
   }
 
   /** Checks every item against the shapes after the writes accepted so far, then moves the shapes on (all or nothing). */
-  #accept(batch: LogBatch): void {
+  #accept(batch: BatchSnapshot): void {
     const next = new Map<number, Shape>();
     for (const item of batch.items) {
       let s = next.get(item.group);
@@ -240,8 +239,10 @@ export class RaftLogStore {
         let n = 0;
         let bytes = 0;
         for (const p of this.#queue) {
-          if (p.kind === 'task' || (n > 0 && bytes >= MAX_GROUP_BYTES)) break;
-          bytes += p.encoded?.frame.length ?? 0;
+          if (p.kind === 'task') break;
+          const size = p.batch?.bytes.length ?? 0;
+          if (n > 0 && bytes + size > MAX_GROUP_BYTES) break;
+          bytes += size;
           n++;
         }
         await this.#commit(this.#queue.splice(0, n) as PendingWrite[]);
@@ -251,7 +252,7 @@ export class RaftLogStore {
     }
   }
 
-  /** Appends a group's frames with one write, syncs once if anyone asked, applies and resolves; on failure fails stop and rejects the group. */
+  /** Appends a group's batches as one frame, syncs once if anyone asked, applies and resolves; on failure fails stop and rejects the group. */
   async #commit(group: readonly PendingWrite[]): Promise<void> {
     try {
       await this.#appendAndApply(group);
@@ -266,44 +267,31 @@ export class RaftLogStore {
   async #appendAndApply(group: readonly PendingWrite[]): Promise<void> {
     if (this.#active.size >= this.#opts.targetSegmentSize) await this.#rotate(this.#floor);
     const seg = this.#active;
-    const withFrames = group.filter((p) => p.encoded !== undefined);
-    const frames = withFrames.map((p) => (p.encoded as EncodedBatch).frame);
-    const offsets = frames.length === 0 ? [] : seg.appendFrames(frames, this.#checksum);
-    for (const f of frames) this.#bytesWritten += f.length;
+    const batches: BatchSnapshot[] = [];
+    for (const p of group) if (p.batch !== undefined) batches.push(p.batch);
+    const encoded = batches.length === 0 ? undefined : encodeFrame(batches);
+    const frame = encoded === undefined ? 0 : seg.appendFrame(encoded.frame, this.#checksum);
+    this.#bytesWritten += encoded?.frame.length ?? 0;
     if (group.some((p) => p.sync)) {
       await seg.datasync();
       this.#fsyncs++;
     }
-    for (let i = 0; i < withFrames.length; i++) this.#apply(withFrames[i] as PendingWrite, seg.number, offsets[i] as number);
+    if (encoded !== undefined) {
+      for (let i = 0; i < batches.length; i++) this.#apply(batches[i] as BatchSnapshot, seg.number, frame, encoded.starts[i] as number);
+      this.#cache.put(seg.number, frame, encoded.body);
+    }
     this.#batches += group.length;
     this.#commitGroups++;
   }
 
-  /** Applies a written batch to the groups' state and caches its body. */
-  #apply(p: PendingWrite, segment: number, frame: number): void {
-    const enc = p.encoded as EncodedBatch;
-    let append = 0;
-    for (const item of p.batch.items) {
+  /** Applies a written batch, whose items start `base` bytes into its frame's body, to the groups' state. */
+  #apply(batch: BatchSnapshot, segment: number, frame: number, base: number): void {
+    for (const item of batch.items) {
       let g = this.#groups.get(item.group);
       if (g === undefined) this.#groups.set(item.group, (g = new GroupState()));
-      let decoded: DecodedItem;
-      if (item.kind === ItemKind.Append) {
-        const terms: number[] = [];
-        const offsets: number[] = [];
-        const lengths: number[] = [];
-        let at = enc.dataAt[append++] as number;
-        for (const e of item.entries) {
-          terms.push(e.term);
-          offsets.push(at);
-          lengths.push(e.data.length);
-          at += e.data.length;
-        }
-        decoded = { kind: ItemKind.Append, group: item.group, firstIndex: (item.entries[0] as Entry).index, terms, offsets, lengths };
-      } else decoded = item;
-      g.apply(decoded, segment, frame);
+      g.apply(item, segment, frame, base);
     }
-    this.#logicalBytes += p.batch.dataBytes;
-    this.#cache.put(segment, frame, enc.body);
+    this.#logicalBytes += batch.dataBytes;
   }
 
   /** Seals the active segment (synced) and starts the next, whose header records `floor`. */
@@ -364,9 +352,8 @@ export class RaftLogStore {
       const rewrite = new LogBatch();
       for (const [id, g] of this.#groups) g.addRewriteTo(rewrite, id, g.oldestStateSegment() < cutoff);
       if (!rewrite.isEmpty) {
-        const encoded = encodeBatch(rewrite.items, RECORD_HEADER_SIZE);
         // Applied through the normal path; the rotation below syncs it before the floor moves.
-        await this.#appendAndApply([{ kind: 'write', batch: rewrite, encoded, sync: false, resolve: noop, reject: noop }]);
+        await this.#appendAndApply([{ kind: 'write', batch: rewrite.snapshot(), sync: false, resolve: noop, reject: noop }]);
       }
       await this.#rotate(cutoff);
       await this.#active.datasync();

@@ -69,7 +69,7 @@ export class SegmentWriter {
 
   /**
    * Appends a frame whose first RECORD_HEADER_SIZE bytes are reserved and the
-   * rest is the payload (encodeBatch's headroom), sealing it in place; returns
+   * rest is the payload (as encodeFrame lays it out), sealing it in place; returns
    * the frame's offset.
    */
   appendFrame(frame: Uint8Array, checksum: Checksum): number {
@@ -77,30 +77,6 @@ export class SegmentWriter {
     sealFrame(frame, checksum);
     this.#write(frame);
     return at;
-  }
-
-  /**
-   * Appends several such frames with one write (a commit group), sealing
-   * each; returns their offsets. A failed write may leave part of the group
-   * in the file: the caller fails stop, and recovery cuts the torn tail.
-   */
-  appendFrames(frames: readonly Uint8Array[], checksum: Checksum): number[] {
-    if (frames.length === 1) return [this.appendFrame(frames[0] as Uint8Array, checksum)];
-    const offsets: number[] = [];
-    let total = 0;
-    for (const f of frames) {
-      sealFrame(f, checksum);
-      offsets.push(this.#size + total);
-      total += f.length;
-    }
-    const joined = new Uint8Array(total);
-    let at = 0;
-    for (const f of frames) {
-      joined.set(f, at);
-      at += f.length;
-    }
-    this.#write(joined);
-    return offsets;
   }
 
   #write(bytes: Uint8Array): void {
