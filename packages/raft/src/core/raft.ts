@@ -1,0 +1,673 @@
+// The Raft state machine (etcd raft's raft.go): roles, elections (with
+// PreVote and CheckQuorum), replication with per-follower progress, commit by
+// quorum counting only entries of the current term, snapshots, ReadIndex and
+// leader transfer. It does no I/O and reads no clock: time is tick(), input
+// is step(), and output accumulates in `msgs`, `readStates` and the log's
+// unstable tail for RawNode to hand out in a Ready. Single-threaded; nothing
+// in it awaits.
+
+import { InvalidArgument } from '@strata/engine';
+import { isRaftError, ProposalDropped } from '../errors.js';
+import { RaftInvariantError, RaftLog } from '../log/raft-log.js';
+import type { Progress } from '../tracker/progress.js';
+import { ProgressTracker, configFromConfState } from '../tracker/tracker.js';
+import { EntryType, NONE, type Entry, type HardState, type Message, type MsgApp, type MsgAppResp, type MsgHeartbeat, type MsgSnap, type MsgVote, type NodeId, type ReadState, type Role, type Snapshot, type SoftState } from '../types.js';
+import { resolveConfig, type RaftConfig, type ResolvedConfig } from './config.js';
+import { ReadOnly } from './read-only.js';
+
+type Campaign = 'pre' | 'election' | 'transfer';
+
+const EMPTY = new Uint8Array(0);
+
+/** Message fields other than from and term, which send() fills in. */
+type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, 'from' | 'term'> & { readonly term?: number } : never) : never;
+
+export class Raft {
+  readonly id: NodeId;
+  readonly cfg: ResolvedConfig;
+  readonly log: RaftLog;
+  readonly trk: ProgressTracker;
+
+  term = 0;
+  vote: NodeId = NONE;
+  lead: NodeId = NONE;
+  role: Role = 'follower';
+  /** Output: messages to send once the Ready's entries and hard state are durable. */
+  msgs: Message[] = [];
+  readStates: ReadState[] = [];
+
+  /** Ticks since the last election timeout reset (followers, candidates) or CheckQuorum round (leaders). */
+  electionElapsed = 0;
+  heartbeatElapsed = 0;
+  randomizedElectionTimeout = 0;
+  /** The node a leader transfer is handing leadership to, or NONE. */
+  leadTransferee: NodeId = NONE;
+  /** A conf change may be proposed only once the log is applied past this index. */
+  pendingConfIndex = 0;
+  uncommittedSize = 0;
+  readonly readOnly = new ReadOnly();
+  /** ReadIndex requests that arrived before this leader committed an entry of its term. */
+  pendingReadIndex: { context: Uint8Array; from: NodeId }[] = [];
+
+  constructor(config: RaftConfig) {
+    this.cfg = resolveConfig(config);
+    this.id = this.cfg.id;
+    this.log = new RaftLog(this.cfg.storage);
+    this.trk = new ProgressTracker(this.cfg.maxInflightMsgs, this.cfg.maxInflightBytes);
+    const { hardState, confState } = this.cfg.storage.initialState();
+    this.trk.apply(configFromConfState(confState), this.log.lastIndex() + 1);
+    if (hardState.term !== 0 || hardState.vote !== NONE || hardState.commit !== 0) this.#loadState(hardState);
+    if (this.cfg.applied !== undefined) this.log.appliedTo(this.cfg.applied);
+    this.becomeFollower(this.term, NONE);
+  }
+
+  #loadState(hs: HardState): void {
+    if (hs.commit < this.log.committed || hs.commit > this.log.lastIndex()) throw new RaftInvariantError(`hard state commit ${hs.commit} is outside [${this.log.committed}, ${this.log.lastIndex()}]`);
+    this.log.committed = hs.commit;
+    this.term = hs.term;
+    this.vote = hs.vote;
+  }
+
+  get hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  get softState(): SoftState {
+    return { lead: this.lead, role: this.role };
+  }
+
+  /** The election timeout in ticks (the base of the randomized one). */
+  get electionTimeout(): number {
+    return this.cfg.electionTick;
+  }
+
+  // ------------------------------------------------------------ role changes
+
+  #reset(term: number): void {
+    if (this.term !== term) {
+      this.term = term;
+      this.vote = NONE;
+    }
+    this.lead = NONE;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.cfg.electionTick + this.cfg.rng.int(this.cfg.electionTick);
+    this.leadTransferee = NONE;
+    this.trk.resetVotes();
+    const last = this.log.lastIndex();
+    for (const [id, pr] of this.trk.progress) {
+      pr.becomeProbe();
+      pr.match = id === this.id ? last : 0;
+      pr.next = last + 1;
+      pr.recentActive = id === this.id;
+    }
+    this.pendingConfIndex = 0;
+    this.uncommittedSize = 0;
+    this.readOnly.reset();
+    this.pendingReadIndex = [];
+  }
+
+  becomeFollower(term: number, lead: NodeId): void {
+    this.#reset(term);
+    this.lead = lead;
+    this.role = 'follower';
+  }
+
+  becomePreCandidate(): void {
+    if (this.role === 'leader') throw new RaftInvariantError('a leader cannot become a pre-candidate');
+    // A pre-vote changes neither term nor vote.
+    this.trk.resetVotes();
+    this.lead = NONE;
+    this.role = 'precandidate';
+  }
+
+  becomeCandidate(): void {
+    if (this.role === 'leader') throw new RaftInvariantError('a leader cannot become a candidate');
+    this.#reset(this.term + 1);
+    this.vote = this.id;
+    this.role = 'candidate';
+  }
+
+  becomeLeader(): void {
+    if (this.role === 'follower') throw new RaftInvariantError('a follower cannot become leader without an election');
+    this.#reset(this.term);
+    this.lead = this.id;
+    this.role = 'leader';
+    this.trk.progress.get(this.id)?.becomeReplicate();
+    // Conf changes wait until everything in the log so far is applied.
+    this.pendingConfIndex = this.log.lastIndex();
+    // An empty entry of the new term: committing it commits everything before it (§5.4.2).
+    this.#appendEntries([{ index: 0, term: 0, type: EntryType.Normal, data: EMPTY }]);
+  }
+
+  // ------------------------------------------------------------ inputs
+
+  tick(): void {
+    if (this.role === 'leader') this.#tickHeartbeat();
+    else this.#tickElection();
+  }
+
+  #tickElection(): void {
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.hup('election');
+    }
+  }
+
+  #tickHeartbeat(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.cfg.electionTick) {
+      this.electionElapsed = 0;
+      if (this.cfg.checkQuorum) this.#checkQuorum();
+      if (this.role === 'leader' && this.leadTransferee !== NONE) this.leadTransferee = NONE;
+    }
+    if (this.role !== 'leader') return;
+    if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {
+      this.heartbeatElapsed = 0;
+      this.#bcastHeartbeat();
+    }
+  }
+
+  #checkQuorum(): void {
+    if (!this.trk.quorumActive(this.id)) {
+      this.becomeFollower(this.term, NONE);
+      return;
+    }
+    for (const [id, pr] of this.trk.progress) if (id !== this.id) pr.recentActive = false;
+  }
+
+  /** A member that may become leader: a voter, not a learner, with no snapshot waiting to be persisted. */
+  promotable(): boolean {
+    const pr = this.trk.progress.get(this.id);
+    return pr !== undefined && !pr.isLearner && this.log.unstable.snapshot === undefined;
+  }
+
+  /** Starts an election (after a pre-vote when configured), unless this node cannot or must not. */
+  hup(kind: 'election' | 'transfer'): void {
+    if (this.role === 'leader' || !this.promotable()) return;
+    if (this.#hasUnappliedConfChange()) return;
+    this.#campaign(kind === 'transfer' ? 'transfer' : this.cfg.preVote ? 'pre' : 'election');
+  }
+
+  #hasUnappliedConfChange(): boolean {
+    if (this.log.committed <= this.log.applied) return false;
+    for (const e of this.log.slice(this.log.applied + 1, this.log.committed + 1, Number.MAX_SAFE_INTEGER)) if (e.type === EntryType.ConfChange) return true;
+    return false;
+  }
+
+  #campaign(kind: Campaign): void {
+    let type: 'MsgVote' | 'MsgPreVote';
+    let term: number;
+    if (kind === 'pre') {
+      this.becomePreCandidate();
+      type = 'MsgPreVote';
+      term = this.term + 1;
+    } else {
+      this.becomeCandidate();
+      type = 'MsgVote';
+      term = this.term;
+    }
+    if (this.#poll(this.id, true) === 'won') {
+      // A single-voter configuration.
+      if (kind === 'pre') this.#campaign('election');
+      else this.becomeLeader();
+      return;
+    }
+    const index = this.log.lastIndex();
+    const logTerm = this.log.lastTerm();
+    for (const id of [...this.trk.voterIds()].sort((a, b) => a - b)) {
+      if (id === this.id) continue;
+      this.#send({ type, to: id, term, index, logTerm, transfer: kind === 'transfer' });
+    }
+  }
+
+  #poll(id: NodeId, granted: boolean): 'won' | 'lost' | 'pending' {
+    this.trk.recordVote(id, granted);
+    return this.trk.tally().result;
+  }
+
+  /** Proposes entries of data (the leader appends them; a follower forwards them). Throws ProposalDropped when it cannot. */
+  propose(entries: readonly { readonly type: EntryType; readonly data: Uint8Array }[]): void {
+    const es = entries.map((e) => ({ index: 0, term: 0, type: e.type, data: e.data }));
+    this.step({ type: 'MsgProp', from: this.id, to: this.id, term: 0, entries: es });
+  }
+
+  /** Processes a message from a peer (or a local proposal / read request). */
+  step(m: Message): void {
+    if (m.term === 0) {
+      // Local: a proposal or a read from this node's own driver.
+    } else if (m.term > this.term) {
+      if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
+        const inLease = this.cfg.checkQuorum && this.lead !== NONE && this.electionElapsed < this.cfg.electionTick;
+        // A node that heard from a live leader recently ignores disruptive campaigns (§4.2.3), unless the leader is handing over.
+        if (inLease && !m.transfer) return;
+      }
+      if (m.type === 'MsgPreVote') {
+        // Never change term for a pre-vote.
+      } else if (m.type === 'MsgPreVoteResp' && !m.reject) {
+        // The term is the one we would campaign in; it is taken when the pre-vote is won.
+      } else if (m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap') this.becomeFollower(m.term, m.from);
+      else this.becomeFollower(m.term, NONE);
+    } else if (m.term < this.term) {
+      if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === 'MsgHeartbeat' || m.type === 'MsgApp')) {
+        // A stale leader (one partitioned away, which cannot raise its term
+        // with pre-vote) learns the new term from this response and steps down.
+        this.#send({ type: 'MsgAppResp', to: m.from, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
+      } else if (m.type === 'MsgPreVote') {
+        this.#send({ type: 'MsgPreVoteResp', to: m.from, reject: true });
+      }
+      return;
+    }
+
+    if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
+      this.#handleVote(m);
+      return;
+    }
+    switch (this.role) {
+      case 'leader':
+        this.#stepLeader(m);
+        break;
+      case 'candidate':
+      case 'precandidate':
+        this.#stepCandidate(m);
+        break;
+      case 'follower':
+        this.#stepFollower(m);
+        break;
+    }
+  }
+
+  #handleVote(m: MsgVote): void {
+    const canVote = this.vote === m.from || (this.vote === NONE && this.lead === NONE) || (m.type === 'MsgPreVote' && m.term > this.term);
+    const respType = m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp';
+    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
+      // The response carries the vote's term, so the candidate counts it (for a pre-vote our term may be lower).
+      this.#send({ type: respType, to: m.from, term: m.term, reject: false });
+      if (m.type === 'MsgVote') {
+        this.electionElapsed = 0;
+        this.vote = m.from;
+      }
+    } else this.#send({ type: respType, to: m.from, reject: true });
+  }
+
+  // ------------------------------------------------------------ leader
+
+  #stepLeader(m: Message): void {
+    switch (m.type) {
+      case 'MsgProp':
+        this.#leaderPropose(m.entries);
+        return;
+      case 'MsgReadIndex':
+        this.#leaderReadIndex(m.context, m.from);
+        return;
+      case 'MsgTransferLeader':
+        this.#leaderTransfer(m.from);
+        return;
+      default:
+        break;
+    }
+    const pr = this.trk.progress.get(m.from);
+    if (pr === undefined) return;
+    switch (m.type) {
+      case 'MsgAppResp':
+        this.#handleAppResp(m, pr);
+        break;
+      case 'MsgHeartbeatResp': {
+        pr.recentActive = true;
+        pr.probeSent = false;
+        if (pr.match < this.log.lastIndex()) this.#sendAppend(m.from);
+        if (this.cfg.readOnlyOption !== 'safe' || m.context.length === 0) return;
+        const acks = this.readOnly.recvAck(m.from, m.context);
+        if (acks === undefined) return;
+        const votes = new Map<NodeId, boolean>([[this.id, true]]);
+        for (const id of acks) votes.set(id, true);
+        if (!this.#quorumOf(votes)) return;
+        for (const r of this.readOnly.advance(m.context)) this.#answerRead(r.index, r.context, r.from);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  #quorumOf(votes: ReadonlyMap<NodeId, boolean>): boolean {
+    const saved = new Map(this.trk.votes);
+    this.trk.votes.clear();
+    for (const [id, v] of votes) this.trk.votes.set(id, v);
+    const won = this.trk.tally().result === 'won';
+    this.trk.votes.clear();
+    for (const [id, v] of saved) this.trk.votes.set(id, v);
+    return won;
+  }
+
+  #leaderPropose(entries: readonly Entry[]): void {
+    if (entries.length === 0) throw new InvalidArgument('a proposal needs at least one entry');
+    if (!this.trk.progress.has(this.id)) throw new ProposalDropped('this node was removed from the configuration');
+    if (this.leadTransferee !== NONE) throw new ProposalDropped(`leadership is being transferred to ${this.leadTransferee}`);
+    const es = entries.map((e) => {
+      if (e.type !== EntryType.ConfChange) return e;
+      // One conf change at a time, and none while an earlier one is unapplied.
+      if (this.pendingConfIndex > this.log.applied) throw new ProposalDropped(`a conf change at ${this.pendingConfIndex} is not applied yet (applied ${this.log.applied})`);
+      return e;
+    });
+    if (!this.#appendEntries(es)) throw new ProposalDropped('too many uncommitted entry bytes');
+    for (const e of es) if (e.type === EntryType.ConfChange) this.pendingConfIndex = this.log.lastIndex();
+    this.#bcastAppend();
+  }
+
+  /** Appends entries of the leader's term; false (and nothing appended) past the uncommitted size limit. */
+  #appendEntries(entries: readonly Entry[]): boolean {
+    let bytes = 0;
+    for (const e of entries) bytes += e.data.length;
+    const limit = this.cfg.maxUncommittedEntriesSize;
+    if (limit > 0 && this.uncommittedSize > 0 && bytes > 0 && this.uncommittedSize + bytes > limit) return false;
+    this.uncommittedSize += bytes;
+    let li = this.log.lastIndex();
+    const es = entries.map((e) => ({ index: ++li, term: this.term, type: e.type, data: e.data }));
+    li = this.log.append(es);
+    // The leader's own entries count toward the quorum at once: the Ready
+    // contract has the driver persist them before it sends any message or
+    // applies any committed entry (raw-node.ts).
+    this.trk.progress.get(this.id)?.maybeUpdate(li);
+    this.#maybeCommit();
+    return true;
+  }
+
+  #maybeCommit(): boolean {
+    const before = this.log.committed;
+    const mci = this.trk.committed();
+    if (!this.log.maybeCommit(mci === Infinity ? this.log.lastIndex() : mci, this.term)) return false;
+    this.#reduceUncommitted(before);
+    if (this.pendingReadIndex.length > 0 && this.#committedInTerm()) {
+      const pending = this.pendingReadIndex;
+      this.pendingReadIndex = [];
+      for (const r of pending) this.#leaderReadIndex(r.context, r.from);
+    }
+    return true;
+  }
+
+  #reduceUncommitted(before: number): void {
+    if (this.uncommittedSize === 0) return;
+    let bytes = 0;
+    for (const e of this.log.slice(before + 1, this.log.committed + 1, Number.MAX_SAFE_INTEGER)) bytes += e.data.length;
+    this.uncommittedSize = Math.max(0, this.uncommittedSize - bytes);
+  }
+
+  #committedInTerm(): boolean {
+    return this.log.termOrZero(this.log.committed) === this.term;
+  }
+
+  #handleAppResp(m: MsgAppResp, pr: Progress): void {
+    pr.recentActive = true;
+    if (m.reject) {
+      let next = m.rejectHint;
+      if (m.logTerm > 0) next = this.log.findConflictByTerm(m.rejectHint, m.logTerm).index;
+      if (pr.maybeDecrTo(m.index, next)) {
+        if (pr.state === 'replicate') pr.becomeProbe();
+        this.#sendAppend(m.from);
+      }
+      return;
+    }
+    const wasPaused = pr.isPaused();
+    if (pr.maybeUpdate(m.index)) {
+      if (pr.state === 'probe') pr.becomeReplicate();
+      else if (pr.state === 'snapshot' && pr.match + 1 >= this.log.firstIndex()) {
+        pr.becomeProbe();
+        pr.becomeReplicate();
+      } else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
+      if (this.#maybeCommit()) this.#bcastAppend();
+      else if (wasPaused) this.#sendAppend(m.from);
+      // Stream further entries while the window allows.
+      while (pr.state === 'replicate' && this.#maybeSendAppend(m.from, false));
+      if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.#send({ type: 'MsgTimeoutNow', to: m.from });
+    }
+  }
+
+  #leaderReadIndex(context: Uint8Array, from: NodeId): void {
+    if (this.trk.isSingleton()) {
+      this.#answerRead(this.log.committed, context, from);
+      return;
+    }
+    // Until it commits an entry of its term, the leader does not know the latest commit index (§6.4).
+    if (!this.#committedInTerm()) {
+      this.pendingReadIndex.push({ context, from });
+      return;
+    }
+    if (this.cfg.readOnlyOption === 'lease-based') {
+      this.#answerRead(this.log.committed, context, from);
+      return;
+    }
+    this.readOnly.add(this.log.committed, context, from);
+    this.#bcastHeartbeat(context);
+  }
+
+  #answerRead(index: number, context: Uint8Array, from: NodeId): void {
+    if (from === this.id || from === NONE) this.readStates.push({ index, context });
+    else this.#send({ type: 'MsgReadIndexResp', to: from, index, context });
+  }
+
+  #leaderTransfer(transferee: NodeId): void {
+    const pr = this.trk.progress.get(transferee);
+    if (pr === undefined || pr.isLearner) return;
+    if (this.leadTransferee === transferee || transferee === this.id) return;
+    this.leadTransferee = transferee;
+    // The transfer must finish within an election timeout, or it is abandoned.
+    this.electionElapsed = 0;
+    if (pr.match === this.log.lastIndex()) this.#send({ type: 'MsgTimeoutNow', to: transferee });
+    else this.#sendAppend(transferee);
+  }
+
+  /** The driver could not reach `id`: stop streaming to it until it answers a probe. */
+  reportUnreachable(id: NodeId): void {
+    if (this.role !== 'leader') return;
+    const pr = this.trk.progress.get(id);
+    if (pr?.state === 'replicate') pr.becomeProbe();
+  }
+
+  /** The driver's report on a snapshot sent to `id`. */
+  reportSnapshot(id: NodeId, ok: boolean): void {
+    if (this.role !== 'leader') return;
+    const pr = this.trk.progress.get(id);
+    if (pr === undefined || pr.state !== 'snapshot') return;
+    if (!ok) pr.pendingSnapshot = 0;
+    pr.becomeProbe();
+    // Wait for the next heartbeat response before probing (the follower may still be applying it).
+    pr.probeSent = true;
+  }
+
+  // ------------------------------------------------------------ candidate, follower
+
+  #stepCandidate(m: Message): void {
+    const myResp = this.role === 'precandidate' ? 'MsgPreVoteResp' : 'MsgVoteResp';
+    switch (m.type) {
+      case 'MsgProp':
+        throw new ProposalDropped('no leader (an election is in progress)');
+      case 'MsgApp':
+        this.becomeFollower(m.term, m.from);
+        this.#handleAppend(m);
+        return;
+      case 'MsgHeartbeat':
+        this.becomeFollower(m.term, m.from);
+        this.#handleHeartbeat(m);
+        return;
+      case 'MsgSnap':
+        this.becomeFollower(m.term, m.from);
+        this.#handleSnapshot(m);
+        return;
+      case 'MsgVoteResp':
+      case 'MsgPreVoteResp': {
+        if (m.type !== myResp) return;
+        const result = this.#poll(m.from, !m.reject);
+        if (result === 'won') {
+          if (this.role === 'precandidate') this.#campaign('election');
+          else {
+            this.becomeLeader();
+            this.#bcastAppend();
+          }
+        } else if (result === 'lost') this.becomeFollower(this.term, NONE);
+        return;
+      }
+      case 'MsgReadIndex':
+        throw new ProposalDropped('no leader to serve a read index');
+      default:
+        return;
+    }
+  }
+
+  #stepFollower(m: Message): void {
+    switch (m.type) {
+      case 'MsgProp':
+        if (this.lead === NONE) throw new ProposalDropped('no leader');
+        if (this.cfg.disableProposalForwarding) throw new ProposalDropped('proposal forwarding is disabled');
+        this.#send({ type: 'MsgProp', to: this.lead, term: 0, entries: m.entries });
+        return;
+      case 'MsgApp':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.#handleAppend(m);
+        return;
+      case 'MsgHeartbeat':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.#handleHeartbeat(m);
+        return;
+      case 'MsgSnap':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.#handleSnapshot(m);
+        return;
+      case 'MsgTransferLeader':
+        if (this.lead === NONE) return;
+        this.#send({ type: 'MsgTransferLeader', to: this.lead, term: 0 }, m.from);
+        return;
+      case 'MsgTimeoutNow':
+        // Leadership is handed to us: campaign at once, skipping the pre-vote.
+        this.hup('transfer');
+        return;
+      case 'MsgReadIndex':
+        if (this.lead === NONE) throw new ProposalDropped('no leader to serve a read index');
+        this.#send({ type: 'MsgReadIndex', to: this.lead, term: 0, context: m.context }, m.from === NONE ? this.id : m.from);
+        return;
+      case 'MsgReadIndexResp':
+        this.readStates.push({ index: m.index, context: m.context });
+        return;
+      default:
+        return;
+    }
+  }
+
+  #handleAppend(m: MsgApp): void {
+    if (m.index < this.log.committed) {
+      this.#send({ type: 'MsgAppResp', to: m.from, index: this.log.committed, reject: false, rejectHint: 0, logTerm: 0 });
+      return;
+    }
+    const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
+    if (lastNew !== undefined) {
+      this.#send({ type: 'MsgAppResp', to: m.from, index: lastNew, reject: false, rejectHint: 0, logTerm: 0 });
+      return;
+    }
+    // Name the last entry that could match, so the leader skips a whole term of mismatches at once.
+    const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
+    this.#send({ type: 'MsgAppResp', to: m.from, index: m.index, reject: true, rejectHint: hint.index, logTerm: hint.term });
+  }
+
+  #handleHeartbeat(m: MsgHeartbeat): void {
+    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    this.#send({ type: 'MsgHeartbeatResp', to: m.from, context: m.context });
+  }
+
+  #handleSnapshot(m: MsgSnap): void {
+    const index = this.#restore(m.snapshot) ? this.log.lastIndex() : this.log.committed;
+    this.#send({ type: 'MsgAppResp', to: m.from, index, reject: false, rejectHint: 0, logTerm: 0 });
+  }
+
+  /** Installs a snapshot the leader sent; false if it holds nothing new. */
+  #restore(snap: Snapshot): boolean {
+    const meta = snap.meta;
+    if (meta.index <= this.log.committed) return false;
+    const cs = meta.confState;
+    const member = cs.voters.includes(this.id) || cs.learners.includes(this.id) || cs.votersOutgoing.includes(this.id);
+    // A snapshot of a configuration without this node comes from a confused leader: ignore it.
+    if (!member) return false;
+    if (this.log.matchTerm(meta.index, meta.term)) {
+      // The log already holds the snapshot's last entry: just commit up to it.
+      this.log.commitTo(meta.index);
+      return false;
+    }
+    this.log.restore(snap);
+    this.trk.progress = new Map();
+    this.trk.apply(configFromConfState(cs), this.log.lastIndex() + 1);
+    const self = this.trk.progress.get(this.id);
+    if (self !== undefined) self.match = this.log.lastIndex();
+    return true;
+  }
+
+  // ------------------------------------------------------------ sending
+
+  #send(m: Outgoing, from: NodeId = this.id): void {
+    const term = m.term ?? this.term;
+    this.msgs.push({ ...m, from, term });
+  }
+
+  #sendAppend(to: NodeId): void {
+    this.#maybeSendAppend(to, true);
+  }
+
+  /** Sends to `to` the entries it lacks (or a snapshot when they are compacted); false if nothing was sent. */
+  #maybeSendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
+    const pr = this.trk.progress.get(to);
+    if (pr === undefined || pr.isPaused()) return false;
+    const prevIndex = pr.next - 1;
+    let prevTerm: number;
+    let entries: Entry[];
+    try {
+      prevTerm = this.log.term(prevIndex);
+      entries = this.log.entries(pr.next, this.cfg.maxSizePerMsg);
+    } catch (err) {
+      if (!isRaftError(err, 'Compacted')) throw err;
+      return this.#sendSnapshot(to, pr);
+    }
+    if (entries.length === 0 && !sendIfEmpty) return false;
+    this.#send({ type: 'MsgApp', to, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
+    let bytes = 0;
+    for (const e of entries) bytes += e.data.length;
+    pr.sentEntries(prevIndex + entries.length, bytes, entries.length);
+    return true;
+  }
+
+  #sendSnapshot(to: NodeId, pr: Progress): boolean {
+    if (!pr.recentActive) return false;
+    let snap: Snapshot;
+    try {
+      snap = this.log.snapshot();
+    } catch (err) {
+      if (isRaftError(err, 'SnapshotTemporarilyUnavailable')) return false;
+      throw err;
+    }
+    if (snap.meta.index === 0) throw new RaftInvariantError('need a snapshot to catch a follower up, but storage has none');
+    pr.becomeSnapshot(snap.meta.index);
+    this.#send({ type: 'MsgSnap', to, snapshot: snap });
+    return true;
+  }
+
+  #bcastAppend(): void {
+    for (const id of this.#peers()) this.#sendAppend(id);
+  }
+
+  #bcastHeartbeat(context?: Uint8Array): void {
+    const ctx = context ?? this.readOnly.lastContext() ?? EMPTY;
+    for (const id of this.#peers()) {
+      const pr = this.trk.progress.get(id);
+      // A follower must not commit past what it is known to hold.
+      const commit = Math.min(pr?.match ?? 0, this.log.committed);
+      this.#send({ type: 'MsgHeartbeat', to: id, commit, context: ctx });
+    }
+  }
+
+  /** Every other member, in id order (so runs replay exactly). */
+  #peers(): NodeId[] {
+    return [...this.trk.progress.keys()].filter((id) => id !== this.id).sort((a, b) => a - b);
+  }
+}

@@ -1,0 +1,144 @@
+// The driver's handle on a Raft node (etcd raft's rawnode.go). The driver
+// calls tick() on a timer, step() for each message received, and the
+// propose/read/transfer inputs; then, while hasReady(), it takes ready(),
+// handles it in the order below, and calls advance(ready):
+//
+//   1. Persist `snapshot` (if any), then `entries`, then `hardState` (if
+//      any), durably when `mustSync`. Nothing below may happen before this.
+//   2. Send `messages`. (They may promise what step 1 persisted: a vote, an
+//      acknowledged entry.)
+//   3. Apply `committedEntries` in order, and serve `readStates` once the
+//      applied index reaches each one's index.
+//   4. advance(ready).
+//
+// A crash may lose everything not yet persisted in step 1; the node restarts
+// from Storage.
+
+import { InvalidArgument } from '@strata/engine';
+import { EntryType, type Entry, type HardState, type Message, type NodeId, type ReadState, type Snapshot, type SoftState } from '../types.js';
+import type { RaftConfig } from './config.js';
+import { Raft } from './raft.js';
+
+export interface Ready {
+  /** Set when leader or role changed since the last Ready; never persisted. */
+  readonly softState: SoftState | undefined;
+  /** Set when term, vote or commit changed: persist with `entries`. */
+  readonly hardState: HardState | undefined;
+  /** Entries to append to storage (replacing any at or after the first's index) before sending `messages`. */
+  readonly entries: readonly Entry[];
+  /** A snapshot to install in storage before `entries`. */
+  readonly snapshot: Snapshot | undefined;
+  /** Entries committed and not yet applied, in order; apply after persisting. */
+  readonly committedEntries: readonly Entry[];
+  /** Messages to send after persisting. */
+  readonly messages: readonly Message[];
+  /** ReadIndex results: each may be served once the applied index reaches its index. */
+  readonly readStates: readonly ReadState[];
+  /** True if step 1 must be durable (fdatasync) before step 2: new entries, or a new term or vote. */
+  readonly mustSync: boolean;
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+
+export class RawNode {
+  readonly raft: Raft;
+  #prevSoft: SoftState;
+  #prevHard: HardState;
+
+  constructor(config: RaftConfig) {
+    this.raft = new Raft(config);
+    this.#prevSoft = this.raft.softState;
+    this.#prevHard = this.raft.hardState;
+  }
+
+  tick(): void {
+    this.raft.tick();
+  }
+
+  /** Campaigns now (after a pre-vote when configured). */
+  campaign(): void {
+    this.raft.hup('election');
+  }
+
+  /** Proposes a command; ProposalDropped if there is no leader to take it. */
+  propose(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw new InvalidArgument('a proposal is a Uint8Array');
+    this.raft.propose([{ type: EntryType.Normal, data }]);
+  }
+
+  /** Proposes an encoded configuration change (conf-change.ts). */
+  proposeConfChange(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw new InvalidArgument('a conf change is a Uint8Array');
+    this.raft.propose([{ type: EntryType.ConfChange, data }]);
+  }
+
+  /** Steps a message received from a peer. Proposals and reads go through their own calls. */
+  step(m: Message): void {
+    if (m.term === 0 && m.from === this.raft.id) throw new InvalidArgument(`a local ${m.type} must go through its own call, not step()`);
+    if (!this.raft.trk.progress.has(m.from) && (m.type === 'MsgAppResp' || m.type === 'MsgHeartbeatResp')) return;
+    this.raft.step(m);
+  }
+
+  /** Asks for a linearizable read point; the answer comes as a ReadState carrying `context`. */
+  readIndex(context: Uint8Array): void {
+    this.raft.step({ type: 'MsgReadIndex', from: this.raft.id, to: this.raft.id, term: 0, context });
+  }
+
+  /** Asks the leader to hand leadership to `to`. */
+  transferLeader(to: NodeId): void {
+    // A follower forwards it to the leader; `from` names the transferee.
+    this.raft.step({ type: 'MsgTransferLeader', from: to, to: this.raft.id, term: 0 });
+  }
+
+  reportUnreachable(id: NodeId): void {
+    this.raft.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: NodeId, status: 'finish' | 'failure'): void {
+    this.raft.reportSnapshot(id, status === 'finish');
+  }
+
+  hasReady(): boolean {
+    const r = this.raft;
+    const soft = r.softState;
+    if (soft.lead !== this.#prevSoft.lead || soft.role !== this.#prevSoft.role) return true;
+    if (!sameHardState(r.hardState, this.#prevHard)) return true;
+    if (r.log.unstable.snapshot !== undefined) return true;
+    return r.msgs.length > 0 || r.log.unstable.entries.length > 0 || r.log.hasNextCommittedEntries() || r.readStates.length > 0;
+  }
+
+  ready(): Ready {
+    const r = this.raft;
+    const soft = r.softState;
+    const hard = r.hardState;
+    const entries = r.log.unstableEntries();
+    const hardChanged = !sameHardState(hard, this.#prevHard);
+    return {
+      softState: soft.lead !== this.#prevSoft.lead || soft.role !== this.#prevSoft.role ? soft : undefined,
+      hardState: hardChanged ? hard : undefined,
+      entries,
+      snapshot: r.log.unstable.snapshot,
+      committedEntries: r.log.nextCommittedEntries(r.cfg.maxCommittedSizePerReady),
+      messages: r.msgs,
+      readStates: r.readStates,
+      mustSync: entries.length > 0 || hard.term !== this.#prevHard.term || hard.vote !== this.#prevHard.vote,
+    };
+  }
+
+  /** The driver handled `rd` (persisted, sent, applied). */
+  advance(rd: Ready): void {
+    const r = this.raft;
+    if (rd.softState !== undefined) this.#prevSoft = rd.softState;
+    if (rd.hardState !== undefined) this.#prevHard = rd.hardState;
+    if (rd.snapshot !== undefined) r.log.stableSnapTo(rd.snapshot.meta.index);
+    const last = rd.entries[rd.entries.length - 1];
+    if (last !== undefined) r.log.stableTo(last.index, last.term);
+    const applied = rd.committedEntries[rd.committedEntries.length - 1];
+    if (applied !== undefined) r.log.appliedTo(applied.index);
+    if (rd.messages === r.msgs) r.msgs = [];
+    else r.msgs = r.msgs.filter((m) => !rd.messages.includes(m));
+    if (rd.readStates === r.readStates) r.readStates = [];
+  }
+}
