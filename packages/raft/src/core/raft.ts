@@ -192,8 +192,9 @@ export class Raft {
   }
 
   #hasUnappliedConfChange(): boolean {
-    if (this.log.committed <= this.log.applied) return false;
-    for (const e of this.log.slice(this.log.applied + 1, this.log.committed + 1, Number.MAX_SAFE_INTEGER)) if (e.type === EntryType.ConfChange) return true;
+    const lo = Math.max(this.log.applied + 1, this.log.firstIndex());
+    if (this.log.committed < lo) return false;
+    for (const e of this.log.slice(lo, this.log.committed + 1, Number.MAX_SAFE_INTEGER)) if (e.type === EntryType.ConfChange) return true;
     return false;
   }
 

@@ -132,7 +132,11 @@ export class RawNode {
     const r = this.raft;
     if (rd.softState !== undefined) this.#prevSoft = rd.softState;
     if (rd.hardState !== undefined) this.#prevHard = rd.hardState;
-    if (rd.snapshot !== undefined) r.log.stableSnapTo(rd.snapshot.meta.index);
+    if (rd.snapshot !== undefined) {
+      r.log.stableSnapTo(rd.snapshot.meta.index);
+      // The driver installed it: the state machine is at its index.
+      r.log.appliedTo(rd.snapshot.meta.index);
+    }
     const last = rd.entries[rd.entries.length - 1];
     if (last !== undefined) r.log.stableTo(last.index, last.term);
     const applied = rd.committedEntries[rd.committedEntries.length - 1];
