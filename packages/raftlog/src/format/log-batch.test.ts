@@ -148,6 +148,14 @@ describe('log batches', () => {
     assert.deepEqual(rebuild(decodeFrame(encodeFrame([snap]))), expected, 'later additions are not in the snapshot');
     assert.deepEqual([...decodeFrame(encodeFrame([snap])).body], first);
     assert.equal(batch.items.length, snap.items.length + 20);
+    // Two snapshots of one batch, each framed in place: the second framing leaves the first body as it was.
+    // (The first item leaves room, so the next one would fit the same buffer.)
+    const b = new LogBatch().put(1, Uint8Array.of(1), new Uint8Array(1000));
+    const e1 = encodeFrame([b.snapshot()]);
+    const body1 = [...e1.body];
+    b.delete(2, Uint8Array.of(7));
+    encodeFrame([b.snapshot()]);
+    assert.deepEqual([...e1.body], body1, 'a framed body never changes under a later framing of the same batch');
   });
 
   it('rejects bad compression bytes and bad lz4 payloads', () => {

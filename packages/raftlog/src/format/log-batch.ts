@@ -44,8 +44,10 @@ export type Item =
 
 /** Item counts are below 2^35, so their varint takes at most this many bytes. */
 const MAX_COUNT_SIZE = 5;
+/** What a frame adds to its items: the compression byte and the item count. */
+export const FRAME_OVERHEAD = 1 + MAX_COUNT_SIZE;
 /** Bytes a built batch keeps free in front of its items: frame header, compression byte, item count. */
-const RESERVED = RECORD_HEADER_SIZE + 1 + MAX_COUNT_SIZE;
+const RESERVED = RECORD_HEADER_SIZE + FRAME_OVERHEAD;
 
 function checkId(what: string, n: number, min = 0): void {
   if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgument(`${what} must be a safe integer of at least ${min}, got ${String(n)}`);
@@ -79,6 +81,8 @@ export interface BatchSnapshot {
 export class LogBatch {
   readonly #items: Item[] = [];
   #w: ByteWriter | undefined;
+  /** A snapshot holds #w's buffer (and may frame in place in it): the next addition moves to a copy. */
+  #shared = false;
   #dataBytes = 0;
 
   get items(): readonly Item[] {
@@ -199,15 +203,19 @@ export class LogBatch {
   /** The items so far and their encoding (no copy of the bytes). */
   snapshot(): BatchSnapshot {
     const bytes = this.#w === undefined ? new Uint8Array(RESERVED) : this.#w.finish();
+    this.#shared = this.#w !== undefined;
     return { items: this.#items.slice(), bytes, dataBytes: this.#dataBytes };
   }
 
   /** The writer, created on first use with room for `hint` bytes after the reserved ones. */
   #writer(hint: number): ByteWriter {
-    if (this.#w !== undefined) return this.#w;
-    const w = new ByteWriter(unzeroed(RESERVED + hint));
-    for (let i = 0; i < RESERVED; i++) w.u8(0);
+    if (this.#w !== undefined && !this.#shared) return this.#w;
+    const held = this.#w?.finish();
+    const w = new ByteWriter(unzeroed((held?.length ?? RESERVED) + hint));
+    if (held === undefined) for (let i = 0; i < RESERVED; i++) w.u8(0);
+    else w.raw(held);
     this.#w = w;
+    this.#shared = false;
     return w;
   }
 }
@@ -253,10 +261,9 @@ export function encodeFrame(batches: readonly BatchSnapshot[]): EncodedFrame {
   putVarint(buf, bodyAt, count);
   const body = buf.subarray(bodyAt, RESERVED + itemBytes);
   const starts: number[] = [];
-  let start = countSize;
-  for (const b of batches) {
+  for (let i = 0, start = countSize; i < batches.length; i++) {
     starts.push(start);
-    start += b.bytes.length - RESERVED;
+    start += (batches[i] as BatchSnapshot).bytes.length - RESERVED;
   }
   const lz = body.length >= LZ4_MIN_BODY ? lz4IfSmaller(body) : undefined;
   if (lz === undefined) {

@@ -1,10 +1,13 @@
-// Decoded batch bodies kept in memory, so reads of recent entries (Raft's
+// Decoded frame bodies (a commit group's batches) kept in memory, so reads of recent entries (Raft's
 // followers catching up, the leader re-sending) never touch a segment file.
 // Keyed by segment and frame offset. First in, first out: the write path
 // inserts each committed body, a read that had to go to the file inserts
 // what it read, and the oldest insertions go once the cache holds more than
 // its budget. (A Map alone, evicting by iterating from its front, costs
 // O(evicted so far) per insertion in V8; the queue keeps eviction O(1).)
+// The budget counts body bytes; a body may be a view of a larger buffer
+// (a batch's, or a slab of Node's buffer pool), so the memory it retains
+// can be somewhat higher.
 
 function keyOf(segment: number, frame: number): string {
   return `${segment}:${frame}`;

@@ -9,7 +9,7 @@
 // then applies the batches to memory in order and resolves the writers. Writes queued while a sync is in flight form the next
 // group. Purge runs on the same committer, between groups.
 //
-// Reads are synchronous: recent entries come from a cache of batch bodies,
+// Reads are synchronous: recent entries come from a cache of frame bodies,
 // older ones from their segment file through the group's entry index.
 //
 // Raft's Storage maps onto it group by group: initial state from
@@ -27,7 +27,7 @@
 import { Closed, Corruption, DecodeError, InvalidArgument, IoError, io, ioAsync, isEngineError, loadChecksum, RECORD_MAX_PAYLOAD, type Checksum, type EngineError } from '@strata/engine';
 import { posix } from 'node:path';
 import type { File, FileLock, FileSystem } from '@strata/vfs';
-import { decodeBatch, encodeFrame, LogBatch, type BatchSnapshot, type Entry, type HardState } from '../format/log-batch.js';
+import { decodeBatch, encodeFrame, FRAME_OVERHEAD, LogBatch, type BatchSnapshot, type Entry, type HardState } from '../format/log-batch.js';
 import { Compacted, Unavailable } from '../errors.js';
 import { acceptItem, emptyShape, type Shape } from './accepted-shape.js';
 import { BodyCache } from './body-cache.js';
@@ -177,8 +177,7 @@ export class RaftLogStore {
       if (!(batch instanceof LogBatch)) throw new InvalidArgument('write takes a LogBatch');
       sync = options?.sync ?? false;
       if (typeof sync !== 'boolean') throw new InvalidArgument('options.sync must be a boolean');
-      // A frame adds its compression byte and item count (at most 6 bytes).
-      if (batch.encodedBytes + 6 > RECORD_MAX_PAYLOAD) throw new InvalidArgument(`batch of ${batch.encodedBytes} bytes exceeds ${RECORD_MAX_PAYLOAD - 6}`);
+      if (batch.encodedBytes + FRAME_OVERHEAD > RECORD_MAX_PAYLOAD) throw new InvalidArgument(`batch of ${batch.encodedBytes} bytes exceeds ${RECORD_MAX_PAYLOAD - FRAME_OVERHEAD}`);
       snapshot = batch.isEmpty ? undefined : batch.snapshot();
       if (snapshot !== undefined) this.#accept(snapshot);
     } catch (err) {
