@@ -9,6 +9,7 @@
 import { InvalidArgument } from '@strata/engine';
 import { isRaftError, ProposalDropped } from '../errors.js';
 import { RaftInvariantError, RaftLog } from '../log/raft-log.js';
+import { jointVote } from '../quorum/quorum.js';
 import type { Progress } from '../tracker/progress.js';
 import { ProgressTracker, configFromConfState } from '../tracker/tracker.js';
 import { EntryType, NONE, type Entry, type HardState, type Message, type MsgApp, type MsgAppResp, type MsgHeartbeat, type MsgSnap, type MsgVote, type NodeId, type ReadState, type Role, type Snapshot, type SoftState } from '../types.js';
@@ -44,6 +45,7 @@ export class Raft {
   leadTransferee: NodeId = NONE;
   /** A conf change may be proposed only once the log is applied past this index. */
   pendingConfIndex = 0;
+  /** Bytes of entry data appended and not yet committed; tracked only under maxUncommittedEntriesSize. */
   uncommittedSize = 0;
   readonly readOnly = new ReadOnly();
   /** ReadIndex requests that arrived before this leader committed an entry of its term. */
@@ -66,6 +68,19 @@ export class Raft {
     this.log.committed = hs.commit;
     this.term = hs.term;
     this.vote = hs.vote;
+  }
+
+  /** The messages produced so far, leaving none. */
+  takeMessages(): Message[] {
+    const out = this.msgs;
+    this.msgs = [];
+    return out;
+  }
+
+  takeReadStates(): ReadState[] {
+    const out = this.readStates;
+    this.readStates = [];
+    return out;
   }
 
   get hardState(): HardState {
@@ -324,23 +339,13 @@ export class Raft {
         if (acks === undefined) return;
         const votes = new Map<NodeId, boolean>([[this.id, true]]);
         for (const id of acks) votes.set(id, true);
-        if (!this.#quorumOf(votes)) return;
+        if (jointVote(this.trk.config.voters, votes) !== 'won') return;
         for (const r of this.readOnly.advance(m.context)) this.#answerRead(r.index, r.context, r.from);
         break;
       }
       default:
         break;
     }
-  }
-
-  #quorumOf(votes: ReadonlyMap<NodeId, boolean>): boolean {
-    const saved = new Map(this.trk.votes);
-    this.trk.votes.clear();
-    for (const [id, v] of votes) this.trk.votes.set(id, v);
-    const won = this.trk.tally().result === 'won';
-    this.trk.votes.clear();
-    for (const [id, v] of saved) this.trk.votes.set(id, v);
-    return won;
   }
 
   #leaderPropose(entries: readonly Entry[]): void {
@@ -363,8 +368,10 @@ export class Raft {
     let bytes = 0;
     for (const e of entries) bytes += e.data.length;
     const limit = this.cfg.maxUncommittedEntriesSize;
-    if (limit > 0 && this.uncommittedSize > 0 && bytes > 0 && this.uncommittedSize + bytes > limit) return false;
-    this.uncommittedSize += bytes;
+    if (limit > 0) {
+      if (this.uncommittedSize > 0 && bytes > 0 && this.uncommittedSize + bytes > limit) return false;
+      this.uncommittedSize += bytes;
+    }
     let li = this.log.lastIndex();
     const es = entries.map((e) => ({ index: ++li, term: this.term, type: e.type, data: e.data }));
     li = this.log.append(es);
@@ -389,6 +396,7 @@ export class Raft {
     return true;
   }
 
+  /** Without a limit uncommittedSize stays 0, and committing reads no entries back. */
   #reduceUncommitted(before: number): void {
     if (this.uncommittedSize === 0) return;
     let bytes = 0;
@@ -486,16 +494,11 @@ export class Raft {
       case 'MsgProp':
         throw new ProposalDropped('no leader (an election is in progress)');
       case 'MsgApp':
-        this.becomeFollower(m.term, m.from);
-        this.#handleAppend(m);
-        return;
       case 'MsgHeartbeat':
-        this.becomeFollower(m.term, m.from);
-        this.#handleHeartbeat(m);
-        return;
       case 'MsgSnap':
+        // A leader of our term exists.
         this.becomeFollower(m.term, m.from);
-        this.#handleSnapshot(m);
+        this.#handleFromLeader(m);
         return;
       case 'MsgVoteResp':
       case 'MsgPreVoteResp': {
@@ -525,19 +528,11 @@ export class Raft {
         this.#send({ type: 'MsgProp', to: this.lead, term: 0, entries: m.entries });
         return;
       case 'MsgApp':
-        this.electionElapsed = 0;
-        this.lead = m.from;
-        this.#handleAppend(m);
-        return;
       case 'MsgHeartbeat':
-        this.electionElapsed = 0;
-        this.lead = m.from;
-        this.#handleHeartbeat(m);
-        return;
       case 'MsgSnap':
         this.electionElapsed = 0;
         this.lead = m.from;
-        this.#handleSnapshot(m);
+        this.#handleFromLeader(m);
         return;
       case 'MsgTransferLeader':
         if (this.lead === NONE) return;
@@ -557,6 +552,12 @@ export class Raft {
       default:
         return;
     }
+  }
+
+  #handleFromLeader(m: MsgApp | MsgHeartbeat | MsgSnap): void {
+    if (m.type === 'MsgApp') this.#handleAppend(m);
+    else if (m.type === 'MsgHeartbeat') this.#handleHeartbeat(m);
+    else this.#handleSnapshot(m);
   }
 
   #handleAppend(m: MsgApp): void {

@@ -109,6 +109,7 @@ export class RawNode {
     return r.msgs.length > 0 || r.log.unstable.entries.length > 0 || r.log.hasNextCommittedEntries() || r.readStates.length > 0;
   }
 
+  /** What to persist, send and apply now; its messages and read states are handed over (a second ready() before advance() repeats only the rest). */
   ready(): Ready {
     const r = this.raft;
     const soft = r.softState;
@@ -121,8 +122,9 @@ export class RawNode {
       entries,
       snapshot: r.log.unstable.snapshot,
       committedEntries: r.log.nextCommittedEntries(r.cfg.maxCommittedSizePerReady),
-      messages: r.msgs,
-      readStates: r.readStates,
+      // Handed over: messages and read states produced from here on go to the next Ready.
+      messages: r.takeMessages(),
+      readStates: r.takeReadStates(),
       mustSync: entries.length > 0 || hard.term !== this.#prevHard.term || hard.vote !== this.#prevHard.vote,
     };
   }
@@ -141,8 +143,5 @@ export class RawNode {
     if (last !== undefined) r.log.stableTo(last.index, last.term);
     const applied = rd.committedEntries[rd.committedEntries.length - 1];
     if (applied !== undefined) r.log.appliedTo(applied.index);
-    if (rd.messages === r.msgs) r.msgs = [];
-    else r.msgs = r.msgs.filter((m) => !rd.messages.includes(m));
-    if (rd.readStates === r.readStates) r.readStates = [];
   }
 }

@@ -55,7 +55,7 @@ export class Unstable {
   /** Appends entries, replacing any at or after the first one's index. */
   truncateAndAppend(ents: readonly Entry[]): void {
     const after = (ents[0] as Entry).index;
-    if (after === this.offset + this.entries.length) this.entries.push(...ents);
+    if (after === this.offset + this.entries.length) for (const e of ents) this.entries.push(e);
     else if (after <= this.offset) {
       // Replaces all unstable entries (and, through offset, the stable ones from `after` on).
       this.offset = after;

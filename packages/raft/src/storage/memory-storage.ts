@@ -91,6 +91,8 @@ export class MemoryStorage implements Storage {
     if (es.length === 0) return;
     const offset = (es[0] as Entry).index - (this.#ents[0] as Entry).index;
     if (offset > this.#ents.length) throw new InvalidArgument(`append at ${(es[0] as Entry).index} leaves a gap after ${this.lastIndex()}`);
-    this.#ents = this.#ents.slice(0, offset).concat(es);
+    // Truncate any conflicting suffix in place, then append (no copy of the kept prefix).
+    this.#ents.length = offset;
+    for (const e of es) this.#ents.push(e);
   }
 }

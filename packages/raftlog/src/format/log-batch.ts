@@ -165,19 +165,19 @@ export class LogBatch {
 
   /** Entries of `group` below `index` are no longer needed. */
   compactTo(group: number, index: number): this {
-    checkId('group', group);
-    checkId('compact index', index, 1);
-    this.#writer(20).varint(group).u8(ItemKind.CompactTo).varint(index);
-    this.#items.push({ kind: ItemKind.CompactTo, group, index });
-    return this;
+    return this.#indexItem(ItemKind.CompactTo, 'compact index', group, index);
   }
 
   /** Drops every entry of `group`; its next entry is at `index` (as when installing a snapshot at index − 1). */
   reset(group: number, index: number): this {
+    return this.#indexItem(ItemKind.Reset, 'reset index', group, index);
+  }
+
+  #indexItem(kind: ItemKind.CompactTo | ItemKind.Reset, what: string, group: number, index: number): this {
     checkId('group', group);
-    checkId('reset index', index, 1);
-    this.#writer(20).varint(group).u8(ItemKind.Reset).varint(index);
-    this.#items.push({ kind: ItemKind.Reset, group, index });
+    checkId(what, index, 1);
+    this.#writer(20).varint(group).u8(kind).varint(index);
+    this.#items.push({ kind, group, index });
     return this;
   }
 
