@@ -7,12 +7,14 @@
 // in it awaits.
 
 import { InvalidArgument } from '@strata/engine';
+import { changeConfig } from '../confchange/changer.js';
+import { decodeConfChange, encodeConfChange, LEAVE_JOINT, type ConfChange } from '../confchange/conf-change.js';
 import { isRaftError, ProposalDropped } from '../errors.js';
 import { RaftInvariantError, RaftLog } from '../log/raft-log.js';
 import { jointVote } from '../quorum/quorum.js';
 import type { Progress } from '../tracker/progress.js';
 import { ProgressTracker, configFromConfState } from '../tracker/tracker.js';
-import { EntryType, NONE, type Entry, type HardState, type Message, type MsgApp, type MsgAppResp, type MsgHeartbeat, type MsgSnap, type MsgVote, type NodeId, type ReadState, type Role, type Snapshot, type SoftState } from '../types.js';
+import { EntryType, NONE, type Entry, type HardState, type Message, type MsgApp, type MsgAppResp, type MsgHeartbeat, type MsgSnap, type MsgVote, type NodeId, type ConfState, type ReadState, type Role, type Snapshot, type SoftState } from '../types.js';
 import { resolveConfig, type RaftConfig, type ResolvedConfig } from './config.js';
 import { ReadOnly } from './read-only.js';
 
@@ -50,6 +52,9 @@ export class Raft {
   readonly readOnly = new ReadOnly();
   /** ReadIndex requests that arrived before this leader committed an entry of its term. */
   pendingReadIndex: { context: Uint8Array; from: NodeId }[] = [];
+  /** #peers()'s cache: the progress map it was computed from, and the sorted ids. */
+  #peersOf: ReadonlyMap<NodeId, Progress> | undefined;
+  #peerIds: readonly NodeId[] = [];
 
   constructor(config: RaftConfig) {
     this.cfg = resolveConfig(config);
@@ -59,7 +64,9 @@ export class Raft {
     const { hardState, confState } = this.cfg.storage.initialState();
     this.trk.apply(configFromConfState(confState), this.log.lastIndex() + 1);
     if (hardState.term !== 0 || hardState.vote !== NONE || hardState.commit !== 0) this.#loadState(hardState);
-    if (this.cfg.applied !== undefined) this.log.appliedTo(this.cfg.applied);
+    // The state machine restarts from the snapshot (the log may keep entries below it).
+    const applied = this.cfg.applied ?? this.cfg.storage.snapshot().meta.index;
+    if (applied > this.log.applied) this.log.appliedTo(applied);
     this.becomeFollower(this.term, NONE);
   }
 
@@ -182,6 +189,7 @@ export class Raft {
     if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {
       this.heartbeatElapsed = 0;
       this.#bcastHeartbeat();
+      this.#maybeAutoLeave();
     }
   }
 
@@ -270,7 +278,7 @@ export class Raft {
       if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === 'MsgHeartbeat' || m.type === 'MsgApp')) {
         // A stale leader (one partitioned away, which cannot raise its term
         // with pre-vote) learns the new term from this response and steps down.
-        this.#send({ type: 'MsgAppResp', to: m.from, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
+        this.#sendAppResp(m.from, 0, false, 0, 0);
       } else if (m.type === 'MsgPreVote') {
         this.#send({ type: 'MsgPreVoteResp', to: m.from, reject: true });
       }
@@ -333,6 +341,10 @@ export class Raft {
       case 'MsgHeartbeatResp': {
         pr.recentActive = true;
         pr.probeSent = false;
+        // The follower is alive: if its window is full, the MsgApps (or their
+        // acknowledgements) may be lost; free a slot so replication resumes
+        // (a gap makes the follower reject, and the leader probes back).
+        if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
         if (pr.match < this.log.lastIndex()) this.#sendAppend(m.from);
         if (this.cfg.readOnlyOption !== 'safe' || m.context.length === 0) return;
         const acks = this.readOnly.recvAck(m.from, m.context);
@@ -352,15 +364,61 @@ export class Raft {
     if (entries.length === 0) throw new InvalidArgument('a proposal needs at least one entry');
     if (!this.trk.progress.has(this.id)) throw new ProposalDropped('this node was removed from the configuration');
     if (this.leadTransferee !== NONE) throw new ProposalDropped(`leadership is being transferred to ${this.leadTransferee}`);
-    const es = entries.map((e) => {
-      if (e.type !== EntryType.ConfChange) return e;
-      // One conf change at a time, and none while an earlier one is unapplied.
+    let confChanges = 0;
+    for (const e of entries) {
+      if (e.type !== EntryType.ConfChange) continue;
+      // One conf change at a time, and none while an earlier one is unapplied:
+      // then the configuration it will be applied to is the current one, and
+      // checking it against that refuses it here rather than at every node.
+      if (++confChanges > 1) throw new InvalidArgument('a proposal carries at most one conf change');
       if (this.pendingConfIndex > this.log.applied) throw new ProposalDropped(`a conf change at ${this.pendingConfIndex} is not applied yet (applied ${this.log.applied})`);
-      return e;
-    });
-    if (!this.#appendEntries(es)) throw new ProposalDropped('too many uncommitted entry bytes');
-    for (const e of es) if (e.type === EntryType.ConfChange) this.pendingConfIndex = this.log.lastIndex();
+      changeConfig(this.trk.config, decodeConfChange(e.data, this.log.lastIndex() + 1));
+    }
+    if (!this.#appendEntries(entries)) throw new ProposalDropped('too many uncommitted entry bytes');
+    if (confChanges > 0) this.pendingConfIndex = this.log.lastIndex();
     this.#bcastAppend();
+  }
+
+  // ------------------------------------------------------------ membership
+
+  /**
+   * Applies a committed conf change (the driver calls this as it applies the
+   * entry, in log order). InvalidArgument, with the configuration unchanged,
+   * if the change is not valid against the current one; every node decides
+   * that identically, so the driver may skip the entry.
+   */
+  applyConfChange(cc: ConfChange): ConfState {
+    // New members are probed from the last entry, so a leader sends them something at once.
+    this.trk.apply(changeConfig(this.trk.config, cc), Math.max(this.log.lastIndex(), 1));
+    const cs = this.trk.confState();
+    const self = this.trk.progress.get(this.id);
+    if (this.role !== 'leader') return cs;
+    if (self === undefined || self.isLearner) {
+      // A removed (or demoted) leader steps down; the rest elect a new one.
+      this.becomeFollower(this.term, NONE);
+      return cs;
+    }
+    // A smaller quorum may commit more; new members are probed at once.
+    if (this.#maybeCommit()) this.#bcastAppend();
+    else for (const id of this.#peers()) this.#maybeSendAppend(id, false);
+    if (this.leadTransferee !== NONE && !this.trk.isVoter(this.leadTransferee)) this.leadTransferee = NONE;
+    return cs;
+  }
+
+  /** The driver applied entries up to `index`. A leader in a joint configuration with autoLeave proposes leaving it once the entry that entered it is applied. */
+  appliedTo(index: number): void {
+    this.log.appliedTo(index);
+    this.#maybeAutoLeave();
+  }
+
+  #maybeAutoLeave(): void {
+    if (this.role !== 'leader' || !this.trk.config.autoLeave || this.log.applied < this.pendingConfIndex) return;
+    try {
+      this.#leaderPropose([{ index: 0, term: 0, type: EntryType.ConfChange, data: encodeConfChange(LEAVE_JOINT) }]);
+    } catch (err) {
+      // A leader transfer or the uncommitted-size limit holds it back: retried at the next apply or heartbeat tick.
+      if (!isRaftError(err, 'ProposalDropped')) throw err;
+    }
   }
 
   /** Appends entries of the leader's term; false (and nothing appended) past the uncommitted size limit. */
@@ -388,7 +446,7 @@ export class Raft {
     const mci = this.trk.committed();
     if (!this.log.maybeCommit(mci === Infinity ? this.log.lastIndex() : mci, this.term)) return false;
     this.#reduceUncommitted(before);
-    if (this.pendingReadIndex.length > 0 && this.#committedInTerm()) {
+    if (this.pendingReadIndex.length > 0 && this.committedInTerm()) {
       const pending = this.pendingReadIndex;
       this.pendingReadIndex = [];
       for (const r of pending) this.#leaderReadIndex(r.context, r.from);
@@ -404,7 +462,8 @@ export class Raft {
     this.uncommittedSize = Math.max(0, this.uncommittedSize - bytes);
   }
 
-  #committedInTerm(): boolean {
+  /** True once this leader has committed an entry of its own term: only then does it know the cluster's commit index (§8). */
+  committedInTerm(): boolean {
     return this.log.termOrZero(this.log.committed) === this.term;
   }
 
@@ -440,11 +499,15 @@ export class Raft {
       return;
     }
     // Until it commits an entry of its term, the leader does not know the latest commit index (§6.4).
-    if (!this.#committedInTerm()) {
+    if (!this.committedInTerm()) {
       this.pendingReadIndex.push({ context, from });
       return;
     }
-    if (this.cfg.readOnlyOption === 'lease-based') {
+    // The lease: a quorum heard from since the last CheckQuorum round (less
+    // than an election timeout ago) still ignores campaigns, so no other
+    // leader can exist yet. That assumes clock drift and message delays well
+    // below an election timeout. Without such evidence, fall back to a round.
+    if (this.cfg.readOnlyOption === 'lease-based' && this.trk.quorumActive(this.id)) {
       this.#answerRead(this.log.committed, context, from);
       return;
     }
@@ -562,27 +625,27 @@ export class Raft {
 
   #handleAppend(m: MsgApp): void {
     if (m.index < this.log.committed) {
-      this.#send({ type: 'MsgAppResp', to: m.from, index: this.log.committed, reject: false, rejectHint: 0, logTerm: 0 });
+      this.#sendAppResp(m.from, this.log.committed, false, 0, 0);
       return;
     }
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
     if (lastNew !== undefined) {
-      this.#send({ type: 'MsgAppResp', to: m.from, index: lastNew, reject: false, rejectHint: 0, logTerm: 0 });
+      this.#sendAppResp(m.from, lastNew, false, 0, 0);
       return;
     }
     // Name the last entry that could match, so the leader skips a whole term of mismatches at once.
     const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
-    this.#send({ type: 'MsgAppResp', to: m.from, index: m.index, reject: true, rejectHint: hint.index, logTerm: hint.term });
+    this.#sendAppResp(m.from, m.index, true, hint.index, hint.term);
   }
 
   #handleHeartbeat(m: MsgHeartbeat): void {
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
-    this.#send({ type: 'MsgHeartbeatResp', to: m.from, context: m.context });
+    this.msgs.push({ type: 'MsgHeartbeatResp', from: this.id, to: m.from, term: this.term, context: m.context });
   }
 
   #handleSnapshot(m: MsgSnap): void {
     const index = this.#restore(m.snapshot) ? this.log.lastIndex() : this.log.committed;
-    this.#send({ type: 'MsgAppResp', to: m.from, index, reject: false, rejectHint: 0, logTerm: 0 });
+    this.#sendAppResp(m.from, index, false, 0, 0);
   }
 
   /** Installs a snapshot the leader sent; false if it holds nothing new. */
@@ -608,9 +671,19 @@ export class Raft {
 
   // ------------------------------------------------------------ sending
 
+  /**
+   * Sends a copy of `m` with from and term filled in. The messages of the
+   * replication path (MsgApp, MsgAppResp, heartbeats) are built whole by
+   * their own senders below instead: a spread that sees every message shape
+   * is megamorphic in V8 and cost a microsecond or more per message.
+   */
   #send(m: Outgoing, from: NodeId = this.id): void {
     const term = m.term ?? this.term;
     this.msgs.push({ ...m, from, term });
+  }
+
+  #sendAppResp(to: NodeId, index: number, reject: boolean, rejectHint: number, logTerm: number): void {
+    this.msgs.push({ type: 'MsgAppResp', from: this.id, to, term: this.term, index, reject, rejectHint, logTerm });
   }
 
   #sendAppend(to: NodeId): void {
@@ -632,7 +705,7 @@ export class Raft {
       return this.#sendSnapshot(to, pr);
     }
     if (entries.length === 0 && !sendIfEmpty) return false;
-    this.#send({ type: 'MsgApp', to, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
+    this.msgs.push({ type: 'MsgApp', from: this.id, to, term: this.term, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
     let bytes = 0;
     for (const e of entries) bytes += e.data.length;
     pr.sentEntries(prevIndex + entries.length, bytes, entries.length);
@@ -664,12 +737,16 @@ export class Raft {
       const pr = this.trk.progress.get(id);
       // A follower must not commit past what it is known to hold.
       const commit = Math.min(pr?.match ?? 0, this.log.committed);
-      this.#send({ type: 'MsgHeartbeat', to: id, commit, context: ctx });
+      this.msgs.push({ type: 'MsgHeartbeat', from: this.id, to: id, term: this.term, commit, context: ctx });
     }
   }
 
-  /** Every other member, in id order (so runs replay exactly). */
-  #peers(): NodeId[] {
-    return [...this.trk.progress.keys()].filter((id) => id !== this.id).sort((a, b) => a - b);
+  /** Every other member, in id order (so runs replay exactly). Cached per configuration: the tracker replaces its progress map whenever membership changes. Callers must not modify it. */
+  #peers(): readonly NodeId[] {
+    if (this.#peersOf !== this.trk.progress) {
+      this.#peersOf = this.trk.progress;
+      this.#peerIds = [...this.trk.progress.keys()].filter((id) => id !== this.id).sort((a, b) => a - b);
+    }
+    return this.#peerIds;
   }
 }

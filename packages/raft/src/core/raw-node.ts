@@ -14,8 +14,10 @@
 // A crash may lose everything not yet persisted in step 1; the node restarts
 // from Storage.
 
-import { InvalidArgument } from '@strata/engine';
-import { EntryType, type Entry, type HardState, type Message, type NodeId, type ReadState, type Snapshot, type SoftState } from '../types.js';
+import { InvalidArgument, isEngineError } from '@strata/engine';
+import { encodeConfChange, type ConfChange } from '../confchange/conf-change.js';
+import { isRaftError } from '../errors.js';
+import { EntryType, type ConfState, type Entry, type HardState, type Message, type NodeId, type ReadState, type Snapshot, type SoftState } from '../types.js';
 import type { RaftConfig } from './config.js';
 import { Raft } from './raft.js';
 
@@ -68,17 +70,43 @@ export class RawNode {
     this.raft.propose([{ type: EntryType.Normal, data }]);
   }
 
-  /** Proposes an encoded configuration change (conf-change.ts). */
-  proposeConfChange(data: Uint8Array): void {
-    if (!(data instanceof Uint8Array)) throw new InvalidArgument('a conf change is a Uint8Array');
-    this.raft.propose([{ type: EntryType.ConfChange, data }]);
+  /**
+   * Proposes a membership change. InvalidArgument if it is not valid against
+   * the current configuration; ProposalDropped if an earlier one is not
+   * applied yet (or there is no leader to take it).
+   */
+  proposeConfChange(cc: ConfChange): void {
+    this.raft.propose([{ type: EntryType.ConfChange, data: encodeConfChange(cc) }]);
   }
 
-  /** Steps a message received from a peer. Proposals and reads go through their own calls. */
+  /**
+   * Applies a committed ConfChange entry's change, in log order with the
+   * other committed entries, and returns the configuration now in force.
+   * InvalidArgument (configuration unchanged) if it is not valid here; every
+   * node refuses it alike, so the driver may skip the entry.
+   */
+  applyConfChange(cc: ConfChange): ConfState {
+    return this.raft.applyConfChange(cc);
+  }
+
+  /**
+   * Steps a message received from a peer. This node's own proposals and
+   * reads go through propose() and readIndex(); a peer's may arrive here
+   * (forwarded, perhaps back to the node that first forwarded them).
+   */
   step(m: Message): void {
-    if (m.term === 0 && m.from === this.raft.id) throw new InvalidArgument(`a local ${m.type} must go through its own call, not step()`);
     if (!this.raft.trk.progress.has(m.from) && (m.type === 'MsgAppResp' || m.type === 'MsgHeartbeatResp')) return;
-    this.raft.step(m);
+    if (m.type !== 'MsgProp' && m.type !== 'MsgReadIndex') {
+      this.raft.step(m);
+      return;
+    }
+    try {
+      this.raft.step(m);
+    } catch (err) {
+      // A peer's forwarded proposal or read that this node cannot take is
+      // dropped; the peer's client times out and retries, as over a lossy network.
+      if (!isRaftError(err, 'ProposalDropped') && !isEngineError(err, 'InvalidArgument') && !isEngineError(err, 'Corruption')) throw err;
+    }
   }
 
   /** Asks for a linearizable read point; the answer comes as a ReadState carrying `context`. */
@@ -102,9 +130,9 @@ export class RawNode {
 
   hasReady(): boolean {
     const r = this.raft;
-    const soft = r.softState;
-    if (soft.lead !== this.#prevSoft.lead || soft.role !== this.#prevSoft.role) return true;
-    if (!sameHardState(r.hardState, this.#prevHard)) return true;
+    // Field by field: the driver asks after every input, and the softState and hardState getters build records.
+    if (r.lead !== this.#prevSoft.lead || r.role !== this.#prevSoft.role) return true;
+    if (r.term !== this.#prevHard.term || r.vote !== this.#prevHard.vote || r.log.committed !== this.#prevHard.commit) return true;
     if (r.log.unstable.snapshot !== undefined) return true;
     return r.msgs.length > 0 || r.log.unstable.entries.length > 0 || r.log.hasNextCommittedEntries() || r.readStates.length > 0;
   }
@@ -142,6 +170,6 @@ export class RawNode {
     const last = rd.entries[rd.entries.length - 1];
     if (last !== undefined) r.log.stableTo(last.index, last.term);
     const applied = rd.committedEntries[rd.committedEntries.length - 1];
-    if (applied !== undefined) r.log.appliedTo(applied.index);
+    if (applied !== undefined) r.appliedTo(applied.index);
   }
 }

@@ -83,7 +83,7 @@ export class RaftLog {
     const ci = this.findConflict(ents);
     if (ci !== 0) {
       if (ci <= this.committed) throw new RaftInvariantError(`entry ${ci} conflicts with committed entry (committed ${this.committed})`);
-      this.append(ents.slice(ci - index - 1));
+      this.append(ci === index + 1 ? ents : ents.slice(ci - index - 1));
     }
     this.commitTo(Math.min(committed, lastNew));
     return lastNew;
@@ -173,16 +173,13 @@ export class RaftLog {
     const first = this.firstIndex();
     if (lo < first) throw new Compacted(lo, first);
     if (hi > this.lastIndex() + 1) throw new Unavailable(hi - 1, this.lastIndex());
-    let out: Entry[] = [];
+    // Storage's and the unstable tail's slices are fresh arrays: cut in place, copied no further.
     const uOffset = this.unstable.offset;
-    if (lo < uOffset) {
-      const stored = this.storage.entries(lo, Math.min(hi, uOffset), maxBytes);
-      // Storage stopped early (size limit): do not add unstable entries after a gap.
-      if (stored.length < Math.min(hi, uOffset) - lo) return stored;
-      out = stored;
-    }
-    if (hi > uOffset) out = out.concat(this.unstable.slice(Math.max(lo, uOffset), hi));
-    return limitSize(out, maxBytes);
+    if (lo >= uOffset) return limitSize(this.unstable.slice(lo, hi), maxBytes);
+    const stored = this.storage.entries(lo, Math.min(hi, uOffset), maxBytes);
+    // Storage stopped early (size limit): do not add unstable entries after a gap.
+    if (stored.length < Math.min(hi, uOffset) - lo) return stored;
+    return limitSize(hi > uOffset ? stored.concat(this.unstable.slice(uOffset, hi)) : stored, maxBytes);
   }
 
   snapshot(): Snapshot {

@@ -21,9 +21,15 @@ export interface JointVoters {
 export function majorityCommitted(voters: ReadonlySet<NodeId>, acked: (id: NodeId) => number | undefined): number {
   const n = voters.size;
   if (n === 0) return Infinity;
+  // Insertion sort, largest first: configurations are small, and this runs
+  // on every acknowledgement (Array.sort's comparator calls cost more).
   const matched: number[] = [];
-  for (const id of voters) matched.push(acked(id) ?? 0);
-  matched.sort((a, b) => b - a);
+  for (const id of voters) {
+    const v = acked(id) ?? 0;
+    let i = matched.length;
+    for (; i > 0 && (matched[i - 1] as number) < v; i--) matched[i] = matched[i - 1] as number;
+    matched[i] = v;
+  }
   return matched[Math.floor(n / 2)] as number;
 }
 

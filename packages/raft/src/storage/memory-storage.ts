@@ -92,7 +92,7 @@ export class MemoryStorage implements Storage {
     const offset = (es[0] as Entry).index - (this.#ents[0] as Entry).index;
     if (offset > this.#ents.length) throw new InvalidArgument(`append at ${(es[0] as Entry).index} leaves a gap after ${this.lastIndex()}`);
     // Truncate any conflicting suffix in place, then append (no copy of the kept prefix).
-    this.#ents.length = offset;
+    if (offset < this.#ents.length) this.#ents.length = offset;
     for (const e of es) this.#ents.push(e);
   }
 }

@@ -18,8 +18,9 @@ export interface Storage {
   initialState(): InitialState;
   /**
    * Entries [lo, hi), stopping before the one that would take their data
-   * past maxBytes (the first is returned whatever its size). Compacted if lo
-   * is at most the compaction point, Unavailable if hi − 1 is past lastIndex.
+   * past maxBytes (the first is returned whatever its size), in a fresh
+   * array the caller may keep and modify. Compacted if lo is at most the
+   * compaction point, Unavailable if hi − 1 is past lastIndex.
    */
   entries(lo: number, hi: number, maxBytes: number): Entry[];
   /** The term of entry i, for firstIndex − 1 ≤ i ≤ lastIndex; Compacted below, Unavailable above. */
@@ -35,14 +36,15 @@ export function entryBytes(e: Entry): number {
   return e.data.length;
 }
 
-/** The longest prefix of `es` whose bytes stay within maxBytes (at least one entry if there is one). */
-export function limitSize(es: readonly Entry[], maxBytes: number): Entry[] {
-  if (es.length === 0) return [];
+/** Cuts `es` (an array the caller owns) in place to its longest prefix whose bytes stay within maxBytes (at least one entry if there is one), and returns it. */
+export function limitSize(es: Entry[], maxBytes: number): Entry[] {
+  if (es.length === 0) return es;
   let bytes = entryBytes(es[0] as Entry);
   let n = 1;
   for (; n < es.length; n++) {
     bytes += entryBytes(es[n] as Entry);
     if (bytes > maxBytes) break;
   }
-  return es.slice(0, n);
+  if (n < es.length) es.length = n;
+  return es;
 }

@@ -3,9 +3,12 @@
 // and a network that delivers messages in order unless a link is cut. The
 // simulation builds faults on top of it; the paper tests use it as is.
 
+import { isEngineError } from '@strata/engine';
 import { Rng } from '@strata/vfs';
 import { RawNode } from '../core/raw-node.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
+import { bootstrap } from '../confchange/bootstrap.js';
+import { decodeConfChange } from '../confchange/conf-change.js';
 import { EntryType, type Entry, type Message, type NodeId, type ReadState } from '../types.js';
 import type { RaftConfig } from '../core/config.js';
 
@@ -18,6 +21,15 @@ export interface TestNode {
   readonly readStates: ReadState[];
 }
 
+/** Applies a committed ConfChange entry as a driver does: a change every node refuses alike is skipped. */
+export function applyConfChangeEntry(node: RawNode, e: Entry): void {
+  try {
+    node.applyConfChange(decodeConfChange(e.data, e.index));
+  } catch (err) {
+    if (!isEngineError(err, 'InvalidArgument')) throw err;
+  }
+}
+
 export class Network {
   readonly nodes = new Map<NodeId, TestNode>();
   /** Messages sent and not yet delivered, in send order. */
@@ -27,10 +39,24 @@ export class Network {
   constructor(ids: readonly NodeId[], seed: number, extra: Partial<RaftConfig> = {}) {
     for (const id of ids) {
       const storage = new MemoryStorage();
-      storage.applySnapshot({ meta: { index: 0, term: 0, confState: { voters: [...ids], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false } }, data: new Uint8Array(0) });
+      const boot = bootstrap(ids);
+      storage.append(boot.entries);
+      storage.setHardState(boot.hardState);
       const node = new RawNode({ id, storage, rng: new Rng(((seed * 31) ^ (id * 0x9e3779b1)) >>> 0), ...extra });
       this.nodes.set(id, { id, node, storage, applied: [], readStates: [] });
     }
+    // Apply the bootstrap conf changes.
+    this.drain();
+  }
+
+  /** Adds a node with empty storage (no configuration): it waits to hear from a leader whose configuration names it. */
+  addNode(id: NodeId, seed: number, extra: Partial<RaftConfig> = {}): TestNode {
+    if (this.nodes.has(id)) throw new Error(`node ${id} exists`);
+    const storage = new MemoryStorage();
+    const node = new RawNode({ id, storage, rng: new Rng(((seed * 31) ^ (id * 0x9e3779b1)) >>> 0), ...extra });
+    const n = { id, node, storage, applied: [], readStates: [] };
+    this.nodes.set(id, n);
+    return n;
   }
 
   get(id: NodeId): TestNode {
@@ -60,7 +86,10 @@ export class Network {
         n.storage.append(rd.entries);
         if (rd.hardState !== undefined) n.storage.setHardState(rd.hardState);
         for (const m of rd.messages) if (!this.#cut.has(`${m.from}-${m.to}`)) this.queue.push(m);
-        for (const e of rd.committedEntries) if (e.type === EntryType.Normal && e.data.length > 0) n.applied.push(e);
+        for (const e of rd.committedEntries) {
+          if (e.type === EntryType.ConfChange) applyConfChangeEntry(n.node, e);
+          else if (e.data.length > 0) n.applied.push(e);
+        }
         n.readStates.push(...rd.readStates);
         n.node.advance(rd);
       }

@@ -39,6 +39,12 @@ export class Inflights {
     }
   }
 
+  /** Frees the oldest message (a heartbeat response shows the follower alive: its acknowledgements may have been lost). */
+  freeFirstOne(): void {
+    const first = this.#indexes[this.#head];
+    if (first !== undefined) this.freeLE(first);
+  }
+
   full(): boolean {
     return this.count >= this.#maxCount || (this.#maxBytes > 0 && this.#bytes >= this.#maxBytes);
   }

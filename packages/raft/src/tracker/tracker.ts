@@ -31,10 +31,14 @@ export function confStateOf(c: TrackerConfig): ConfState {
 
 export class ProgressTracker {
   config: TrackerConfig = configFromConfState({ voters: [], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false });
+  /** Replaced, never modified in place, when the configuration changes (Raft caches its peer list by this map's identity). */
   progress = new Map<NodeId, Progress>();
   readonly votes = new Map<NodeId, boolean>();
   readonly maxInflight: number;
   readonly maxInflightBytes: number;
+
+  /** One closure for committed(), not one per call. */
+  readonly #matchOf = (id: NodeId): number | undefined => this.progress.get(id)?.match;
 
   constructor(maxInflight: number, maxInflightBytes: number) {
     this.maxInflight = maxInflight;
@@ -59,7 +63,7 @@ export class ProgressTracker {
 
   /** The largest index a quorum of voters has acknowledged. */
   committed(): number {
-    return jointCommitted(this.config.voters, (id) => this.progress.get(id)?.match);
+    return jointCommitted(this.config.voters, this.#matchOf);
   }
 
   resetVotes(): void {
