@@ -7,13 +7,12 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isEngineError } from '@strata/engine';
 import { RaftLogStore } from '@strata/raftlog';
 import { MemFileSystem, Rng } from '@strata/vfs';
 import { testSeed } from '@strata/vfs/testing';
 import { bootstrap } from '../confchange/bootstrap.js';
-import { decodeConfChange } from '../confchange/conf-change.js';
 import { RawNode } from '../core/raw-node.js';
+import { applyConfChangeEntry } from '../testing/network.js';
 import { EMPTY_CONF_STATE, EntryType, type ConfState, type Message, type NodeId } from '../types.js';
 import { RaftLogStorage } from './raftlog-storage.js';
 
@@ -92,13 +91,8 @@ class AsyncCluster {
       for (const m of rd.messages) if (!this.#isolated.has(m.from) && !this.#isolated.has(m.to)) this.queue.push(m);
       for (const e of rd.committedEntries) {
         assert.equal(e.index, n.appliedIndex + 1, `node ${n.id} applies in order`);
-        if (e.type === EntryType.ConfChange) {
-          try {
-            n.confState = raw.applyConfChange(decodeConfChange(e.data, e.index));
-          } catch (err) {
-            if (!isEngineError(err, 'InvalidArgument')) throw err;
-          }
-        } else if (e.data.length > 0) n.applied.push(dec(e.data));
+        if (e.type === EntryType.ConfChange) n.confState = applyConfChangeEntry(raw, e) ?? n.confState;
+        else if (e.data.length > 0) n.applied.push(dec(e.data));
         n.appliedIndex = e.index;
       }
       raw.advance(rd);

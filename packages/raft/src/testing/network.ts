@@ -9,7 +9,7 @@ import { RawNode } from '../core/raw-node.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import { bootstrap } from '../confchange/bootstrap.js';
 import { decodeConfChange } from '../confchange/conf-change.js';
-import { EntryType, type Entry, type Message, type NodeId, type ReadState } from '../types.js';
+import { EntryType, type ConfState, type Entry, type Message, type NodeId, type ReadState } from '../types.js';
 import type { RaftConfig } from '../core/config.js';
 
 export interface TestNode {
@@ -21,12 +21,13 @@ export interface TestNode {
   readonly readStates: ReadState[];
 }
 
-/** Applies a committed ConfChange entry as a driver does: a change every node refuses alike is skipped. */
-export function applyConfChangeEntry(node: RawNode, e: Entry): void {
+/** Applies a committed ConfChange entry as a driver does, returning the configuration now in force; a change every node refuses alike is skipped (undefined). */
+export function applyConfChangeEntry(node: RawNode, e: Entry): ConfState | undefined {
   try {
-    node.applyConfChange(decodeConfChange(e.data, e.index));
+    return node.applyConfChange(decodeConfChange(e.data, e.index));
   } catch (err) {
     if (!isEngineError(err, 'InvalidArgument')) throw err;
+    return undefined;
   }
 }
 

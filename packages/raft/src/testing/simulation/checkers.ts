@@ -28,12 +28,11 @@ export function nextDigest(digest: number, e: Entry): number {
   return h;
 }
 
-/** What a checker needs of a node's log. */
+/** What a checker needs of a node's log (RaftLog has it). */
 export interface LogView {
   firstIndex(): number;
-  lastIndex(): number;
-  /** The term at i, or undefined if i is compacted or past the end. */
-  termAt(i: number): number | undefined;
+  /** The term at i, or 0 if i is compacted or past the end. */
+  termOrZero(i: number): number;
 }
 
 export class Checker {
@@ -63,8 +62,8 @@ export class Checker {
       const t = this.#committedTerm[i];
       if (t === undefined || t >= term) continue;
       if (i < first) continue; // in the leader's snapshot
-      const got = log.termAt(i);
-      if (got !== t) throw new Violation('leader completeness', `leader ${id} of term ${term} holds ${got === undefined ? 'nothing' : `term ${got}`} at ${i}, where an entry of term ${t} is committed`);
+      const got = log.termOrZero(i);
+      if (got !== t) throw new Violation('leader completeness', `leader ${id} of term ${term} holds ${got === 0 ? 'nothing' : `term ${got}`} at ${i}, where an entry of term ${t} is committed`);
     }
   }
 

@@ -8,13 +8,14 @@
 
 import { isEngineError } from '@strata/engine';
 import { Rng } from '@strata/vfs';
-import { decodeConfChange, LEAVE_JOINT, type ConfChange, type ConfChangeSingle } from '../../confchange/conf-change.js';
+import { LEAVE_JOINT, type ConfChange, type ConfChangeSingle } from '../../confchange/conf-change.js';
 import { bootstrap } from '../../confchange/bootstrap.js';
 import { RawNode } from '../../core/raw-node.js';
 import { isRaftError } from '../../errors.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
 import { EntryType, type Message, type NodeId } from '../../types.js';
-import { Checker, nextDigest, Violation, type LogView } from './checkers.js';
+import { Checker, nextDigest, Violation } from './checkers.js';
+import { applyConfChangeEntry } from '../network.js';
 
 export interface SimOptions {
   readonly seed: number;
@@ -190,14 +191,8 @@ export class Simulation {
     if (rd.hardState !== undefined) st.setHardState(rd.hardState);
     for (const m of rd.messages) this.queue.push(m);
     for (const e of rd.committedEntries) {
-      if (e.index !== node.appliedIndex + 1) throw new Violation('state machine safety', `node ${node.id} was handed entry ${e.index} to apply after ${node.appliedIndex} (handed ${rd.committedEntries.map((x) => x.index).join(",")}; persist ${rd.entries.map((x) => x.index).join(",")})`);
-      if (e.type === EntryType.ConfChange) {
-        try {
-          raw.applyConfChange(decodeConfChange(e.data, e.index));
-        } catch (err) {
-          if (!isEngineError(err, 'InvalidArgument')) throw err;
-        }
-      }
+      if (e.index !== node.appliedIndex + 1) throw new Violation('state machine safety', `node ${node.id} was handed entry ${e.index} to apply after ${node.appliedIndex} (handed ${rd.committedEntries.map((x) => x.index).join(',')})`);
+      if (e.type === EntryType.ConfChange) applyConfChangeEntry(raw, e);
       node.digest = nextDigest(node.digest, e);
       node.appliedIndex = e.index;
       this.checker.applied(node.id, e.index, node.digest);
@@ -224,21 +219,12 @@ export class Simulation {
 
   // ------------------------------------------------------------ checks
 
-  #logView(raw: RawNode): LogView {
-    const log = raw.raft.log;
-    return {
-      firstIndex: () => log.firstIndex(),
-      lastIndex: () => log.lastIndex(),
-      termAt: (i) => (i < log.firstIndex() - 1 || i > log.lastIndex() ? undefined : log.termOrZero(i)),
-    };
-  }
-
   #check(): void {
     for (const node of this.nodes.values()) {
       const raw = node.raw;
       if (raw === undefined) continue;
       const r = raw.raft;
-      if (r.role === 'leader') this.checker.leader(node.id, r.term, this.#logView(raw));
+      if (r.role === 'leader') this.checker.leader(node.id, r.term, r.log);
       const committed = r.log.committed;
       if (committed > node.reported) {
         const first = r.log.firstIndex();
@@ -295,10 +281,11 @@ export class Simulation {
     if (m.type === 'MsgSnap') this.nodes.get(m.from)?.raw?.reportSnapshot(m.to, 'failure');
   }
 
-  #propose(faulty: boolean): void {
+  /** A client proposes at a random live node (a follower forwards it to its leader). */
+  #propose(): void {
     const live = this.#live();
     if (live.length === 0) return;
-    const node = faulty ? this.rng.pick(live) : (this.#leader() ?? this.rng.pick(live));
+    const node = this.rng.pick(live);
     const data = new TextEncoder().encode(`p${++this.#proposals}`);
     try {
       node.raw?.propose(data);
@@ -418,7 +405,7 @@ export class Simulation {
   }
 
   #run(kind: EventKind, live: SimNode[]): void {
-    const any = (): SimNode | undefined => (live.length > 0 ? this.rng.pick(live) : undefined);
+    const pickLive = (): SimNode | undefined => (live.length > 0 ? this.rng.pick(live) : undefined);
     switch (kind) {
       case 'tick-all':
         for (const n of live) n.raw?.tick();
@@ -426,7 +413,7 @@ export class Simulation {
         return;
       case 'tick-one': {
         // One node's clock runs ahead.
-        const n = any();
+        const n = pickLive();
         n?.raw?.tick();
         if (n !== undefined) this.#note(`tick ${n.id}`);
         return;
@@ -450,7 +437,7 @@ export class Simulation {
         return;
       }
       case 'propose':
-        this.#propose(true);
+        this.#propose();
         return;
       case 'read':
         this.#read();
@@ -462,14 +449,14 @@ export class Simulation {
         this.#transfer();
         return;
       case 'snapshot': {
-        const n = any();
+        const n = pickLive();
         if (n !== undefined) this.#snapshot(n);
         return;
       }
       case 'crash': {
         // Leaders crash more often than the rest: that is where the hard cases are.
         const leader = this.#leader();
-        const n = leader !== undefined && this.rng.chance(0.5) ? leader : any();
+        const n = leader !== undefined && this.rng.chance(0.5) ? leader : pickLive();
         if (n !== undefined) this.#crash(n);
         return;
       }
