@@ -71,6 +71,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** The EtcdError whose message etcd would send as `message` (errors relayed from another member), if any. */
+export function etcdErrorFromMessage(message: string): EtcdError | undefined {
+  for (const [name, [, m]] of Object.entries(CATALOGUE)) if (m === message) return new EtcdError(name as EtcdErrorName);
+  return undefined;
+}
+
 export function isEtcdError(err: unknown, name?: EtcdErrorName): err is EtcdError {
   return err instanceof EtcdError && (name === undefined || err.etcd === name);
 }

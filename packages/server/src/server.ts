@@ -15,6 +15,7 @@ import { StateMachine, type Applied } from './apply/state-machine.js';
 import { clusterService, type ClusterOps } from './api/cluster-service.js';
 import type { ResponseHeader, ServerContext } from './api/context.js';
 import { kvService } from './api/kv-service.js';
+import { LeaderClient } from './api/leader-client.js';
 import { leaseService } from './api/lease-service.js';
 import { maintenanceService, type MaintenanceOps } from './api/maintenance-service.js';
 import { etcdService } from './api/proto.js';
@@ -80,6 +81,7 @@ export class StrataServer implements ServerContext {
   readonly #proposals: Proposals;
   readonly #raft: RaftNode;
   readonly #transport: PeerTransport;
+  readonly #leaderClient = new LeaderClient();
   #grpc: GrpcServer | undefined;
   #http: HttpServer | undefined;
   #timers: NodeJS.Timeout[] = [];
@@ -135,6 +137,8 @@ export class StrataServer implements ServerContext {
       membership: p.membership,
       proposals: this.#proposals,
       onOwnApplied: (ok) => (ok ? this.metrics.proposalsCommitted.inc() : this.metrics.proposalsFailed.inc()),
+      onRestored: () => this.metrics.snapshotsInstalled.inc(),
+      onExported: () => this.metrics.snapshotsSent.inc(),
     });
     const c = p.config;
     this.#raft = new RaftNode({
@@ -286,11 +290,25 @@ export class StrataServer implements ServerContext {
         const m = this.#membership.get(id);
         if (m === undefined) throw new EtcdError('MemberNotFound');
         if (!m.isLearner) throw new EtcdError('MemberNotLearner');
+        if (!this.#raft.isLeader) {
+          // Only the leader knows how far the learner's log is: ask it.
+          const res = await this.#leaderClient.call<{ members: { ID: string }[] }>(this.#leaderAddress(), 'Cluster', 'MemberPromote', { ID: String(id) }, this.config.requestTimeout);
+          await this.#raft.waitApplied(this.#raft.status().commit);
+          return res.members.map((x) => this.#membership.get(Number(x.ID))).filter((x): x is Member => x !== undefined);
+        }
         if (!this.#learnerReady(id)) throw new EtcdError('LearnerNotReady');
         const applied = await this.#proposeConfChange((seq) => ({ transition: 'auto', changes: [{ kind: 'add-voter', node: id }], context: context({ ...m, isLearner: false }, seq) }));
         return applied.result;
       },
     };
+  }
+
+  /** The leader's client address (host:port); NoLeader if none is known or it has published none. */
+  #leaderAddress(): string {
+    const lead = this.#membership.get(this.#raft.leader);
+    const url = lead?.clientUrls[0];
+    if (url === undefined) throw new EtcdError('NoLeader');
+    return url.replace(/^http:\/\//, '');
   }
 
   /** etcd's rule: a learner may be promoted once its log matches at least 90% of the leader's. */
@@ -413,6 +431,7 @@ export class StrataServer implements ServerContext {
       if (http !== undefined) await new Promise<void>((resolve) => http.close(() => resolve()));
       await this.#raft.stop();
       this.#proposals.failAll(new EtcdError('Stopped'));
+      this.#leaderClient.close();
       await this.#transport.stop();
       await this.#engine.close();
       await this.#logStore.close();

@@ -41,6 +41,9 @@ export interface StateMachineParts {
   readonly proposals: Proposals;
   /** Called after a proposal of this member applied (metrics). */
   readonly onOwnApplied?: (ok: boolean) => void;
+  /** Called after a leader's snapshot replaced the state (metrics). */
+  readonly onRestored?: () => void;
+  readonly onExported?: () => void;
 }
 
 export function decodeMemberContext(bytes: Uint8Array): MemberChangeContext | undefined {
@@ -162,9 +165,11 @@ export class StateMachine implements ApplyTarget {
     await leases.reload();
     for (const id of clock.ids()) clock.forget(id);
     for (const l of await leases.list()) clock.refresh(l.id, l.ttl);
+    this.#p.onRestored?.();
   }
 
   exportState(): { index: number; data: Promise<Uint8Array> } {
+    this.#p.onExported?.();
     return this.#p.store.exportState();
   }
 

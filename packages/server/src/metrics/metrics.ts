@@ -20,6 +20,8 @@ export class ServerMetrics {
   readonly proposalsCommitted: Counter;
   readonly proposalsFailed: Counter;
   readonly persistSeconds: Histogram;
+  readonly snapshotsInstalled: Counter;
+  readonly snapshotsSent: Counter;
   readonly grpcRequests: Counter<'method' | 'code'>;
   readonly grpcSeconds: Histogram<'method'>;
   readonly watchers: Gauge;
@@ -48,6 +50,8 @@ export class ServerMetrics {
     this.leaderChanges = new Counter({ name: 'strata_raft_leader_changes_total', help: 'Leader changes seen.', registers: [r] });
     this.proposalsCommitted = new Counter({ name: 'strata_raft_proposals_committed_total', help: 'Proposals of this member applied.', registers: [r] });
     this.proposalsFailed = new Counter({ name: 'strata_raft_proposals_failed_total', help: 'Proposals refused or timed out.', registers: [r] });
+    this.snapshotsInstalled = new Counter({ name: 'strata_raft_snapshots_installed_total', help: 'Leader snapshots installed by this member.', registers: [r] });
+    this.snapshotsSent = new Counter({ name: 'strata_raft_snapshots_sent_total', help: 'State machine snapshots this member sent to followers.', registers: [r] });
     this.persistSeconds = new Histogram({
       name: 'strata_raftlog_persist_seconds',
       help: 'Time to persist one Ready to the Raft log, fdatasync included.',
