@@ -10,7 +10,8 @@ export function unary<Req, Res>(ctx: ServerContext, method: string, fn: (req: Re
   const seconds = ctx.metrics.grpcSeconds.labels(method);
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     const t0 = performance.now();
-    fn(call.request).then(
+    // A handler that throws before its first await still answers with its error.
+    new Promise<Res>((resolve) => resolve(fn(call.request))).then(
       (res) => {
         seconds.observe((performance.now() - t0) / 1000);
         requests.inc({ method, code: 'OK' });

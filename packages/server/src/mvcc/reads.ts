@@ -3,7 +3,7 @@
 // revision (one pass over the versions table, newest first within a key),
 // and etcd's Range options applied to them.
 
-import { bytesEqual, type ReadView } from '@strata/engine';
+import { bytesEqual, compareBytes, type ReadView } from '@strata/engine';
 import type { KeyValue, RangeRequest, RangeResponse } from '../kv/kv-types.js';
 import { decodeUserKey, encodeUserKey, versionKey, versionKeyPrefix, versionKeyRev } from './keys.js';
 import { sortAndLimit } from './range-order.js';
@@ -32,6 +32,7 @@ export function toKeyValue(v: Version): KeyValue {
 /** The newest version at or below `rev` of every key in the range that is not deleted there, in key order. */
 export async function* liveVersions(view: ReadView, key: Uint8Array, rangeEnd: Uint8Array, rev: number): AsyncGenerator<Version> {
   const b = versionBounds(key, rangeEnd);
+  if (b.end !== undefined && compareBytes(b.start, b.end) >= 0) return; // an inverted range is empty, as in etcd
   let current: Uint8Array | undefined;
   let done = false;
   for await (const { key: vk, value } of view.scan(VERSIONS, { start: b.start, ...(b.end ? { end: b.end } : {}), ...(b.prefix ? { prefix: b.prefix } : {}) })) {
