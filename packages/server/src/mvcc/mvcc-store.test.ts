@@ -91,7 +91,7 @@ describe('MVCC store: etcd revision semantics', () => {
     const { store, leases } = await open();
     let i = 0;
     for (const [k, v] of [['p/c', '1'], ['p/a', '3'], ['p/b', '2'], ['q', 'x']] as const) await applyPut(store, leases, ++i, put(k, v));
-    await applyPut(store, leases, ++i, put('p/a', '0'));
+    await applyPut(store, leases, i + 1, put('p/a', '0'));
     const all = { range_end: b('p0') };
     const lim = (await store.range(rangeReq('p/', { ...all, limit: '2' }))).response;
     assert.deepEqual([lim.kvs.map((kv) => str(kv.key)), lim.more, lim.count], [['p/a', 'p/b'], true, '3']);
