@@ -107,6 +107,14 @@ for (const n of [1, 3]) {
       assert.equal(`${health.stdout}${health.stderr}`.split('\n').filter((l) => l.includes('is healthy: successfully committed proposal')).length, n);
     });
 
+    test('etcdctl check perf --load=s passes (60 s of 50 clients at 150 writes/s)', async () => {
+      const r = await etcdctl(ep, ['check', 'perf', '--load=s'], { timeoutMs: 180_000 });
+      const verdict = r.stdout.split(/[\r\n]/).filter((l) => /^(PASS|FAIL)/.test(l));
+      assert.equal(r.code, 0, verdict.join('\n') + r.stderr);
+      assert.deepEqual(verdict.filter((l) => l.startsWith('FAIL')), []);
+      assert.ok(verdict.includes('PASS'), verdict.join('\n'));
+    });
+
     test('compaction: old revisions are gone, with etcd\'s error', async () => {
       await ok(ep, ['put', 'c/k', '1']);
       const rev = (JSON.parse(await ok(ep, ['get', 'c/k', '-w', 'json'])) as { header: { revision: number } }).header.revision;
