@@ -10,11 +10,12 @@
 import { bytesEqual, compareBytes, type StorageEngine, type WriteOp } from '@strata/engine';
 import { EtcdError } from '../errors.js';
 import { EVENT_DELETE, EVENT_PUT, type Event, type KeyValue, type RangeRequest, type RangeResponse } from '../kv/kv-types.js';
-import { encodeUserKey, readU64, revisionKey, revisionKeyRev, u64, versionKey, versionKeyPrefix, versionKeyRev } from './keys.js';
+import { decodeUserKey, encodeUserKey, readU64, revisionKey, revisionKeyRev, u64, versionKey, versionKeyPrefix, versionKeyRev } from './keys.js';
 import { exportTables, importTables } from './state-snapshot.js';
 import { META, META_KEYS, REVISIONS, VERSIONS } from './tables.js';
 import { decodeVersion } from './version-record.js';
 import { WriteTxn } from './write-txn.js';
+import { KeyIndex } from './key-index.js';
 import { liveVersions, rangeFrom, toKeyValue, versionAt, versionBounds } from './reads.js';
 
 export { STATE_TABLES } from './tables.js';
@@ -24,17 +25,23 @@ export interface MvccOptions {
   readonly onCommit?: (revision: number, events: readonly Event[]) => void;
 }
 
+function buildIndex(engine: StorageEngine): Promise<KeyIndex> {
+  return KeyIndex.build(engine, (escaped) => decodeUserKey(escaped, VERSIONS).key);
+}
+
 export class MvccStore {
   readonly engine: StorageEngine;
   readonly #onCommit: ((revision: number, events: readonly Event[]) => void) | undefined;
   #applied: number;
   #revision: number;
   #compact: number;
+  #index: KeyIndex;
   /** Serializes apply(): one write request at a time. */
   #tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(engine: StorageEngine, o: MvccOptions, applied: number, revision: number, compact: number) {
+  private constructor(engine: StorageEngine, o: MvccOptions, applied: number, revision: number, compact: number, index: KeyIndex) {
     this.engine = engine;
+    this.#index = index;
     this.#onCommit = o.onCommit;
     this.#applied = applied;
     this.#revision = revision;
@@ -46,7 +53,7 @@ export class MvccStore {
       const b = await engine.get(META, k);
       return b === undefined ? dflt : Number(readU64(b));
     };
-    const s = new MvccStore(engine, o, await read(META_KEYS.applied, 0), await read(META_KEYS.revision, 1), await read(META_KEYS.compact, 0));
+    const s = new MvccStore(engine, o, await read(META_KEYS.applied, 0), await read(META_KEYS.revision, 1), await read(META_KEYS.compact, 0), await buildIndex(engine));
     const done = await read(META_KEYS.compactDone, 0);
     if (done < s.#compact) await s.#compactPhysically(s.#compact);
     return s;
@@ -79,7 +86,7 @@ export class MvccStore {
    */
   apply<T>(index: number, fn: (txn: WriteTxn) => Promise<T>): Promise<T> {
     return this.#serial(async () => {
-      const txn = new WriteTxn(this.engine, this.#revision + 1);
+      const txn = new WriteTxn(this.engine, this.#index, this.#revision + 1);
       const result = await fn(txn);
       const changed = txn.changed;
       const rev = changed ? this.#revision + 1 : this.#revision;
@@ -88,6 +95,7 @@ export class MvccStore {
       await this.engine.write(ops);
       this.#applied = index;
       this.#revision = rev;
+      for (const v of txn.indexChanges()) this.#index.update(v.key, v.tombstone ? undefined : v.modRevision);
       txn.committed();
       if (changed) this.#onCommit?.(rev, txn.events);
       return result;
@@ -114,6 +122,13 @@ export class MvccStore {
     const rev = this.checkRevision(Number(req.revision));
     const snap = this.engine.snapshot();
     try {
+      if (req.range_end.length === 0 && rev === current) {
+        // One key now: the key index says which version, or that there is none.
+        const r = this.#index.revisionOf(req.key);
+        if (r === undefined) return { revision: current, response: await rangeFrom([], req) };
+        const b = await snap.get(VERSIONS, versionKey(req.key, r));
+        if (b !== undefined) return { revision: current, response: await rangeFrom([decodeVersion(req.key.slice(), r, b, `${VERSIONS} at revision ${r}`)], req) };
+      }
       const response = await rangeFrom(liveVersions(snap, req.key, req.range_end, rev), req);
       return { revision: current, response };
     } finally {
@@ -233,6 +248,7 @@ export class MvccStore {
       this.#applied = index;
       this.#revision = imported.revision;
       this.#compact = imported.compact;
+      this.#index = await buildIndex(this.engine);
     });
   }
 }

@@ -5,12 +5,13 @@
 // engine until MvccStore.apply() writes `ops`; callbacks registered with
 // afterCommit() run once it has.
 
-import { bytesEqual, compareBytes, type ReadView, type WriteOp } from '@strata/engine';
+import { bytesEqual, compareBytes, Corruption, type ReadView, type WriteOp } from '@strata/engine';
 import { EVENT_DELETE, EVENT_PUT, type Event, type KeyValue } from '../kv/kv-types.js';
-import { encodeUserKey, revisionKey, u64, versionKey } from './keys.js';
-import { liveVersions, toKeyValue, versionAt } from './reads.js';
+import { revisionKey, u64, versionKey } from './keys.js';
+import { indexKey, type KeyIndex } from './key-index.js';
+import { liveVersions, toKeyValue } from './reads.js';
 import { LEASE_KEYS, REVISIONS, VERSIONS } from './tables.js';
-import { encodeVersion, type Version } from './version-record.js';
+import { decodeVersion, encodeVersion, type Version } from './version-record.js';
 
 /** Key of a (lease, key) attachment. */
 export function leaseKeyOf(lease: bigint, key: Uint8Array): Uint8Array {
@@ -31,14 +32,21 @@ export class WriteTxn {
   readonly ops: WriteOp[] = [];
   readonly events: Event[] = [];
   readonly #view: ReadView;
+  readonly #index: KeyIndex;
   #sub = 0;
-  /** This transaction's latest version of each key it changed, by escaped key. */
+  /** This transaction's latest version of each key it changed, by indexKey. */
   readonly #pending = new Map<string, Version>();
   readonly #after: (() => void)[] = [];
 
-  constructor(view: ReadView, rev: number) {
+  constructor(view: ReadView, index: KeyIndex, rev: number) {
     this.#view = view;
+    this.#index = index;
     this.rev = rev;
+  }
+
+  /** The key index changes this transaction makes once committed: revision, or undefined for a delete. */
+  indexChanges(): Iterable<Version> {
+    return this.#pending.values();
   }
 
   get changed(): boolean {
@@ -47,9 +55,13 @@ export class WriteTxn {
 
   /** The latest live version of `key` (this transaction's own changes included). */
   async get(key: Uint8Array): Promise<Version | undefined> {
-    const p = this.#pending.get(Buffer.from(encodeUserKey(key)).toString('latin1'));
-    const v = p ?? (await versionAt(this.#view, key, this.rev - 1));
-    return v === undefined || v.tombstone ? undefined : v;
+    const p = this.#pending.get(indexKey(key));
+    if (p !== undefined) return p.tombstone ? undefined : p;
+    const rev = this.#index.revisionOf(key);
+    if (rev === undefined) return undefined;
+    const b = await this.#view.get(VERSIONS, versionKey(key, rev));
+    if (b === undefined) throw new Corruption(VERSIONS, 0, `the key index names revision ${rev} of a key the versions table lacks`);
+    return decodeVersion(key.slice(), rev, b, `${VERSIONS} at revision ${rev}`);
   }
 
   /** Live versions in etcd's range (key, rangeEnd), in key order, own changes included. */
@@ -57,10 +69,10 @@ export class WriteTxn {
     const out: Version[] = [];
     for await (const v of liveVersions(this.#view, key, rangeEnd, this.rev - 1)) out.push(v);
     if (this.#pending.size === 0) return out;
-    const byKey = new Map(out.map((v) => [Buffer.from(v.key).toString('latin1'), v]));
+    const byKey = new Map(out.map((v) => [indexKey(v.key), v]));
     for (const v of this.#pending.values()) {
       if (!inRange(v.key, key, rangeEnd)) continue;
-      const k = Buffer.from(v.key).toString('latin1');
+      const k = indexKey(v.key);
       if (v.tombstone) byKey.delete(k);
       else byKey.set(k, v);
     }
@@ -114,7 +126,7 @@ export class WriteTxn {
 
   #record(v: Version): void {
     const sub = this.#sub++;
-    this.#pending.set(Buffer.from(encodeUserKey(v.key)).toString('latin1'), v);
+    this.#pending.set(indexKey(v.key), v);
     this.ops.push({ type: 'put', table: VERSIONS, key: versionKey(v.key, this.rev), value: encodeVersion(v) });
     this.ops.push({ type: 'put', table: REVISIONS, key: revisionKey(this.rev, sub), value: v.key });
   }
