@@ -201,22 +201,35 @@ export class StrataServer implements ServerContext {
     for (const l of await leases.list()) clock.refresh(l.id, l.ttl);
 
     const peerListen = hostPort(config.listenPeerUrls[0] ?? '');
-    const transport = await PeerTransport.start({
-      clusterId: BigInt(identity.clusterId),
-      selfId: identity.memberId,
-      listen: `${peerListen.host}:${peerListen.port}`,
-      logger: logger.child({ part: 'peer' }),
-      onMessage: (m: Message) => late.raft?.step(m),
-      onUnreachable: (id: number) => late.raft?.reportUnreachable(id),
-      onSnapshotStatus: (id: number, status: 'finish' | 'failure') => late.raft?.reportSnapshot(id, status),
-    });
+    let transport: PeerTransport;
+    try {
+      transport = await PeerTransport.start({
+        clusterId: BigInt(identity.clusterId),
+        selfId: identity.memberId,
+        listen: `${peerListen.host}:${peerListen.port}`,
+        logger: logger.child({ part: 'peer' }),
+        onMessage: (m: Message) => late.raft?.step(m),
+        onUnreachable: (id: number) => late.raft?.reportUnreachable(id),
+        onSnapshotStatus: (id: number, status: 'finish' | 'failure') => late.raft?.reportSnapshot(id, status),
+      });
+    } catch (e) {
+      // A port in use: close the stores so a failed start leaves nothing open.
+      await engine.close();
+      await logStore.close();
+      throw e;
+    }
     late.transport = transport;
     for (const m of configured) if (m.id !== identity.memberId) transport.setPeer(m.id, m.peerUrls[0]?.replace(/^http:\/\//, '') ?? '');
     await membership.load(engine);
 
     const server = new StrataServer({ config, logger, identity, engine, logStore, storage, store, leases, clock, membership, transport, hub, processMetrics: options.processMetrics ?? true });
     late.raft = server.#raft;
-    await server.#listen();
+    try {
+      await server.#listen();
+    } catch (e) {
+      await server.stop();
+      throw e;
+    }
     server.#raft.start();
     server.#startTimers();
     logger.info({ member: idHex(identity.memberId), cluster: idHex(identity.clusterId), fresh }, 'strata member started');

@@ -31,8 +31,8 @@ describe('bad input', () => {
     client = new RawEtcdClient(cluster.endpoints());
   });
   after(async () => {
-    client.close();
-    await cluster.stop();
+    client?.close();
+    await cluster?.stop();
   });
 
   const stillServes = async (): Promise<void> => {

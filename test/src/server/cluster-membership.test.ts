@@ -68,7 +68,9 @@ describe('membership changes under load', { skip }, () => {
       for (;;) {
         const r = await etcdctl(ep, ['member', 'promote', hex]);
         if (r.code === 0) break;
-        assert.match(r.stderr, /can only promote a learner member which is in sync with leader/);
+        // Under this load on two cores an election can intervene: etcd's NoLeader and
+        // LeaderChanged are retried as etcdctl users do; any other error fails the test.
+        assert.match(r.stderr, /can only promote a learner member which is in sync with leader|etcdserver: no leader|etcdserver: leader changed/);
         assert.ok(Date.now() < deadline, 'the learner never caught up');
         await new Promise((res) => setTimeout(res, 200));
       }

@@ -19,8 +19,8 @@ describe('etcd3 npm client against 3 members', () => {
     client = new Etcd3({ hosts: cluster.endpoints().split(',').map((h) => `http://${h}`) });
   });
   after(async () => {
-    client.close();
-    await cluster.stop();
+    client?.close();
+    await cluster?.stop();
   });
 
   test('put, get, getAll with prefix, delete', async () => {

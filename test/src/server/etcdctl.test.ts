@@ -24,7 +24,7 @@ for (const n of [1, 3]) {
       ep = cluster.endpoints();
     });
     after(async () => {
-      await cluster.stop();
+      await cluster?.stop();
     });
 
     test('put and get, with prefix, limit and a past revision', async () => {

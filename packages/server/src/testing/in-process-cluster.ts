@@ -32,8 +32,17 @@ export class TestCluster {
     const specs: TestMemberSpec[] = [];
     for (let i = 0; i < n; i++) specs.push({ name: `s${i + 1}`, clientPort: await freePort(), peerPort: await freePort(), metricsPort: await freePort() });
     const c = new TestCluster(dir, specs, overrides);
-    await Promise.all(specs.map((_, i) => c.startMember(i)));
-    await c.waitLeader();
+    try {
+      // Settle every start before judging, so none finishes after the cleanup below.
+      const started = await Promise.allSettled(specs.map((_, i) => c.startMember(i)));
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+      await c.waitLeader();
+    } catch (e) {
+      // Leave nothing listening behind: a half-started cluster would keep the test process alive.
+      await c.stop().catch(() => undefined);
+      throw e;
+    }
     return c;
   }
 

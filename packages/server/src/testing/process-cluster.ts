@@ -17,6 +17,16 @@ export interface ProcessMember {
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
+/** Every member process still running, killed when the test process exits however it ends. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+function exited(p: ChildProcess): boolean {
+  return p.exitCode !== null || p.signalCode !== null;
+}
+
 export class ProcessCluster {
   readonly members: ProcessMember[];
   readonly #procs: (ChildProcess | undefined)[];
@@ -35,8 +45,13 @@ export class ProcessCluster {
     const members: ProcessMember[] = [];
     for (let i = 0; i < n; i++) members.push({ name: `s${i + 1}`, clientPort: await freePort(), peerPort: await freePort(), metricsPort: await freePort(), dataDir: `${dir}/s${i + 1}` });
     const c = new ProcessCluster(members, extra);
-    for (let i = 0; i < n; i++) c.#spawn(i, 'new');
-    await c.waitHealthy();
+    try {
+      for (let i = 0; i < n; i++) c.#spawn(i, 'new');
+      await c.waitHealthy();
+    } catch (e) {
+      await c.stop();
+      throw e;
+    }
     return c;
   }
 
@@ -62,6 +77,8 @@ export class ProcessCluster {
     const p = spawn(process.execPath, [MAIN, 'serve', ...this.#flags(i, state, cluster)], { stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr?.on('data', (b: Buffer) => this.logs[i]?.push(b.toString()));
     this.#procs[i] = p;
+    live.add(p);
+    p.once('exit', () => live.delete(p));
   }
 
   /** Adds a member that joins an existing cluster (after MemberAdd named its peer URL). */
@@ -80,7 +97,7 @@ export class ProcessCluster {
   kill(i: number): Promise<void> {
     const p = this.#procs[i];
     this.#procs[i] = undefined;
-    if (p === undefined || p.exitCode !== null) return Promise.resolve();
+    if (p === undefined || exited(p)) return Promise.resolve();
     return new Promise((resolve) => {
       p.once('exit', () => resolve());
       p.kill('SIGKILL');
@@ -126,7 +143,7 @@ export class ProcessCluster {
       this.#procs.map(
         (p) =>
           new Promise<void>((resolve) => {
-            if (p === undefined || p.exitCode !== null) return resolve();
+            if (p === undefined || exited(p)) return resolve();
             p.once('exit', () => resolve());
             p.kill('SIGTERM');
             setTimeout(() => p.kill('SIGKILL'), 5000).unref();
